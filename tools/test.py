@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run every test of the project against a built kernel and print one line per
+test, then "N passed, N failed". Exit status 1 if anything failed.
+
+Tests: lint gates on the host, guest tests (tests/guest/*.sh, one definition
+parametrised by driver) in one boot, and every KUnit suite that ran in that
+boot, parsed with the kernel's own tools/testing/kunit/kunit.py.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import rnvme_vm as vm  # noqa: E402
+
+ROOT = vm.ROOT
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+
+    def ok(self, name, detail=""):
+        self.passed += 1
+        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
+
+    def fail(self, name, why, more=""):
+        self.failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+        if more:
+            print("    " + more.rstrip().replace("\n", "\n    "), flush=True)
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print(f"SKIP {name}: {why}", flush=True)
+
+
+def kernel_src(build):
+    return Path(os.path.realpath(build / "source"))
+
+
+def lint_gates(rep, build):
+    src = kernel_src(build)
+    llvm = os.environ.get("RNVME_LLVM", "-19")
+    # rustfmt over the tree (the project's Rust is in it, patches applied).
+    r = subprocess.run(["make", "-s", "-C", str(src), f"O={build}", f"LLVM={llvm}", "rustfmtcheck"],
+                       capture_output=True, text=True)
+    if r.returncode == 0:
+        rep.ok("lint: rustfmtcheck")
+    else:
+        rep.fail("lint: rustfmtcheck", "rustfmt would change these files", (r.stdout + r.stderr)[-3000:])
+    # checkpatch --strict on the C twin and on the patch series.
+    cp = [str(src / "scripts/checkpatch.pl"), "--strict", "--no-tree", "--quiet", "--show-types",
+          "--ignore", "SPDX_LICENSE_TAG,FILE_PATH_CHANGES"]
+    cfiles = sorted(p for p in (ROOT / "drivers/block/cnvme").glob("*.[ch]"))
+    patches = sorted((ROOT / "patches").glob("*.patch"))
+    for what, files, extra in (("C twin", cfiles, ["-f"]), ("patch series", patches, [])):
+        name = f"lint: checkpatch --strict ({what})"
+        if not files:
+            rep.skip(name, "nothing to check yet")
+            continue
+        r = subprocess.run(cp + extra + [str(f) for f in files], capture_output=True, text=True)
+        if r.returncode == 0:
+            rep.ok(name, f"{len(files)} files")
+        else:
+            rep.fail(name, "checkpatch found problems", r.stdout[-4000:])
+
+
+def guest_tests(args):
+    """The guest tests of one boot. Each is one script, parametrised by driver."""
+    tests = [vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", args.verify_size], 600)]
+    return tests
+
+
+def parse_kunit(rep, build, results):
+    kunit_py = kernel_src(build) / "tools/testing/kunit/kunit.py"
+    files = sorted((results / "kunit").glob("*.ktap"))
+    if not files:
+        rep.fail("kunit", "no KUnit suite ran in the guest (is CONFIG_KUNIT_DEBUGFS set?)")
+        return
+    for f in files:
+        suite = f.stem
+        r = subprocess.run([sys.executable, str(kunit_py), "parse", "--json", "stdout", str(f)],
+                           capture_output=True, text=True)
+        try:
+            counts = json.loads(r.stdout[r.stdout.index("{"):])["misc"]
+        except (ValueError, KeyError):
+            rep.fail(f"kunit: {suite}", "could not parse its KTAP", f.read_text()[-2000:])
+            continue
+        bad = counts["failed"] + counts["crashed"] + counts["errors"]
+        if r.returncode == 0 and bad == 0 and counts["tests"] > 0:
+            rep.ok(f"kunit: {suite}", f"{counts['passed']} passed, {counts['skipped']} skipped")
+        else:
+            failed = subprocess.run([sys.executable, str(kunit_py), "parse", "--failed", str(f)],
+                                    capture_output=True, text=True).stdout
+            rep.fail(f"kunit: {suite}", f"{counts['failed']} failed, {counts['crashed']} crashed, "
+                     f"{counts['errors']} errors of {counts['tests']}", failed[-3000:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True, type=Path)
+    ap.add_argument("--run-dir", type=Path, default=ROOT / "build/test" / time.strftime("%Y%m%d-%H%M%S"))
+    ap.add_argument("--verify-size", default="64M")
+    ap.add_argument("--no-lint", action="store_true")
+    args = ap.parse_args()
+    rep = Report()
+    info = json.loads((args.build / "rnvme-build.json").read_text())
+    print(f"rnvme: kernel {info['kernelrelease']} (Debian linux-source {info['debian_version']}), "
+          f"accelerator {vm.detect_accel()}, {vm.qemu_version()}", flush=True)
+
+    if not args.no_lint:
+        lint_gates(rep, args.build)
+
+    ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
+    guest = vm.Guest(args.build, args.run_dir, ctrls)
+    tests = guest_tests(args)
+    print(f"rnvme: booting the guest ({len(tests)} guest tests, results in {args.run_dir})", flush=True)
+    run = guest.run(tests)
+    if not run.booted:
+        why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
+        rep.fail("guest boot", f"the guest never reached its init ({why}); console tail:", run.console_tail())
+        qlog = (args.run_dir / "qemu.log")
+        if qlog.exists() and qlog.read_text().strip():
+            print("    qemu: " + qlog.read_text().strip()[-1000:])
+    else:
+        rep.ok("guest boot")
+        for t in run.tests:
+            if t.rc == -1:
+                rep.fail(t.name, "did not run (the guest stopped before it)" if not run.timed_out
+                         else "did not finish before the boot's hard timeout", run.console_tail(20))
+            elif t.ok:
+                rep.ok(t.name, f"{t.seconds:.1f} s")
+            else:
+                rep.fail(t.name, f"exit status {t.rc}" + (" (timeout)" if t.rc == 124 else ""),
+                         (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
+        if not run.finished and not run.timed_out:
+            rep.fail("guest shutdown", "the guest died before finishing its plan", run.console_tail())
+        parse_kunit(rep, args.build, args.run_dir / "results")
+    line = f"{rep.passed} passed, {rep.failed} failed"
+    if rep.skipped:
+        line += f", {rep.skipped} skipped"
+    print(line)
+    return 1 if rep.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
