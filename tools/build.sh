@@ -43,7 +43,7 @@ fi
 
 series() {
 	[ -f "$1/series" ] || return 0
-	grep -vE '^\s*(#|$)' "$1/series"
+	grep -vE '^\s*(#|$)' "$1/series" || true
 }
 
 # Re-apply the series only if it changed: unapply the recorded one, apply the new.

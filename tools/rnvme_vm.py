@@ -73,9 +73,10 @@ class RunResult:
 
     def console_tail(self, n=40):
         p = self.run_dir / "console.log"
-        if not p.exists():
-            return ""
-        return "\n".join(p.read_text(errors="replace").splitlines()[-n:])
+        text = p.read_text(errors="replace").strip() if p.exists() else ""
+        if not text:
+            return "(the serial console is empty: the kernel printed nothing)"
+        return "\n".join(text.splitlines()[-n:])
 
 
 def detect_accel():
@@ -134,7 +135,7 @@ class Guest:
         lines = [
             "# Written by tools/rnvme_vm.py; sourced by tests/guest/init.",
             f"PROJECT={shlex.quote(str(ROOT))}",
-            f"MODULES={shlex.quote(str(self.build / 'modroot/lib/modules'))}",
+            f"MODROOT={shlex.quote(str(self.build / 'modroot'))}",
             f"NR_CONTROLLERS={len(self.controllers)}",
         ]
         lines.append("plan() {")
@@ -155,7 +156,8 @@ class Guest:
         img_dir = tempfile.mkdtemp(prefix="rnvme-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
         cmdline = ("console=ttyS0 panic=-1 oops=panic root=hostroot rootfstype=9p "
                    "rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro "
-                   f"init={ROOT}/tests/guest/init {extra_cmdline}").strip()
+                   f"init={ROOT}/tests/guest/init {extra_cmdline} "
+                   f"{os.environ.get('RNVME_GUEST_APPEND', '')}").strip()
         cpu = "host" if self.accel == "kvm" else "max"
         cmd = ["qemu-system-x86_64", "-machine", f"q35,accel={self.accel}", "-cpu", cpu,
                "-smp", str(self.vcpus), "-m", self.mem, "-nodefaults", "-no-reboot",

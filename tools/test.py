@@ -57,6 +57,20 @@ def lint_gates(rep, build):
         rep.ok("lint: rustfmtcheck")
     else:
         rep.fail("lint: rustfmtcheck", "rustfmt would change these files", (r.stdout + r.stderr)[-3000:])
+    # clippy on the Rust driver: recompile it alone with CLIPPY=1, no warning allowed.
+    name = "lint: clippy (drivers/block/rnvme)"
+    if not list((ROOT / "drivers/block/rnvme").glob("*.rs")):
+        rep.skip(name, "nothing to check yet")
+    else:
+        lock = os.environ.get("RNVME_CACHE", "/var/cache/rnvme") + "/build.lock"
+        r = subprocess.run(["flock", lock, "make", "-C", str(src), f"O={build}", f"LLVM={llvm}",
+                            "CLIPPY=1", "-j2", "drivers/block/rnvme/"], capture_output=True, text=True)
+        out = r.stdout + r.stderr
+        warn = [ln for ln in out.splitlines() if ln.startswith(("warning", "error"))]
+        if r.returncode == 0 and not warn:
+            rep.ok(name)
+        else:
+            rep.fail(name, f"{len(warn)} warnings/errors", out[-4000:])
     # checkpatch --strict on the C twin and on the patch series.
     cp = [str(src / "scripts/checkpatch.pl"), "--strict", "--no-tree", "--quiet", "--show-types",
           "--ignore", "SPDX_LICENSE_TAG,FILE_PATH_CHANGES"]
@@ -88,7 +102,7 @@ def parse_kunit(rep, build, results):
         return
     for f in files:
         suite = f.stem
-        r = subprocess.run([sys.executable, str(kunit_py), "parse", "--json", "stdout", str(f)],
+        r = subprocess.run([sys.executable, str(kunit_py), "parse", str(f), "--json"],
                            capture_output=True, text=True)
         try:
             counts = json.loads(r.stdout[r.stdout.index("{"):])["misc"]
@@ -127,6 +141,11 @@ def main():
     run = guest.run(tests)
     if not run.booted:
         why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
+        console = run.run_dir / "console.log"
+        panic = [ln for ln in (console.read_text(errors="replace").splitlines() if console.exists() else [])
+                 if "Kernel panic" in ln]
+        if panic:
+            why += "; " + panic[0].split("] ", 1)[-1]
         rep.fail("guest boot", f"the guest never reached its init ({why}); console tail:", run.console_tail())
         qlog = (args.run_dir / "qemu.log")
         if qlog.exists() and qlog.read_text().strip():

@@ -2,6 +2,11 @@
 # Helpers for the guest test scripts: find controllers, bind drivers, find disks.
 # Controller i sits behind the root port at slot 0x10+i of pcie.0 (tools/rnvme_vm.py).
 
+# load MODULE [PARAM=VALUE...]: modprobe from the build's module folder.
+load() {
+	modprobe -d "$MODROOT" "$@" || fail "modprobe $* failed"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -41,7 +46,7 @@ ctrl_disks() {
 bind_driver() {
 	local i=$1 drv=$2 bdf cur disk n
 	bdf=$(ctrl_bdf "$i") || exit 1
-	modprobe "$drv" || fail "modprobe $drv failed"
+	load "$drv"
 	cur=$(ctrl_driver "$bdf")
 	if [ "$cur" != "$drv" ]; then
 		[ -z "$cur" ] || echo "$bdf" >"/sys/bus/pci/drivers/$cur/unbind" || fail "unbind $bdf from $cur"
