@@ -101,12 +101,8 @@ if [ "$(cat "$build/.rnvme-config" 2>/dev/null)" != "$cfgkey" ] || [ ! -f "$buil
 	quiet_or_explain "$build/config.log" "${MAKE[@]}" olddefconfig
 	# merge_config only warns: an option that exists in this tree but did not stick is an error.
 	bad=0
-	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=*) opt=${line%%=*} val=${line#*=} ;;
-		"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} val=n ;;
-		*) continue ;;
-		esac
+	# Later fragments override earlier ones: check the last word on each option.
+	while IFS='=' read -r opt val; do
 		sym=${opt#CONFIG_}
 		grep -rqsE "^(menu)?config $sym\$" --include='Kconfig*' "$src" || continue
 		got=$(grep -E "^$opt=" "$build/.config" | cut -d= -f2- || true)
@@ -115,7 +111,9 @@ if [ "$(cat "$build/.rnvme-config" 2>/dev/null)" != "$cfgkey" ] || [ ! -f "$buil
 			echo "rnvme: error: $opt=$val was asked for but the configured kernel has $opt=$got (missing dependency?)" >&2
 			bad=1
 		fi
-	done < <(cat "${frags[@]}")
+	done < <(cat "${frags[@]}" | sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/\1=\2/p; s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1=n/p' |
+		awk -F= '{ v[$1] = $0; if (!($1 in o)) { o[$1] = n++ } } END { for (k in o) print o[k] "\t" v[k] }' |
+		sort -n | cut -f2-)
 	[ $bad = 0 ] || die "the $variant configuration is not what the fragments ask for"
 	echo "$cfgkey" >"$build/.rnvme-config"
 fi
