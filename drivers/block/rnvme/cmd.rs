@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! NVMe submission and completion queue entries, after the NVMe 2.0 base specification
+//! (sections 4.2 and 4.2.3) and the NVM command set specification.
+//!
+//! [`Command`] is the 64-byte submission queue entry and [`Completion`] the 16-byte completion
+//! queue entry, laid out as the controller reads and writes them: both are `#[repr(C)]`, hold
+//! their fields in little-endian byte order, and derive `FromBytes` and `IntoBytes` so they can be
+//! copied to and from coherent DMA memory. Builders fill in one command each; the command
+//! identifier is set separately with [`Command::set_cid`] when the command is queued.
+//!
+//! [`Status`] decodes the status field of a completion and maps it to a [`BlkStatus`].
+//!
+//! Everything here is pure: no function touches the hardware.
+
+use kernel::prelude::*;
+
+/// Admin command set opcodes.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AdminOpcode {
+    /// Delete I/O Submission Queue.
+    DeleteSq = 0x00,
+    /// Create I/O Submission Queue.
+    CreateSq = 0x01,
+    /// Get Log Page.
+    GetLogPage = 0x02,
+    /// Delete I/O Completion Queue.
+    DeleteCq = 0x04,
+    /// Create I/O Completion Queue.
+    CreateCq = 0x05,
+    /// Identify.
+    Identify = 0x06,
+    /// Abort.
+    Abort = 0x08,
+    /// Set Features.
+    SetFeatures = 0x09,
+    /// Get Features.
+    GetFeatures = 0x0a,
+    /// Asynchronous Event Request.
+    AsyncEventRequest = 0x0c,
+    /// Doorbell Buffer Config.
+    DoorbellBufferConfig = 0x7c,
+}
+
+/// NVM command set (I/O) opcodes.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IoOpcode {
+    /// Flush.
+    Flush = 0x00,
+    /// Write.
+    Write = 0x01,
+    /// Read.
+    Read = 0x02,
+    /// Write Zeroes.
+    WriteZeroes = 0x08,
+    /// Dataset Management.
+    DatasetManagement = 0x09,
+}
+
+/// Identify CNS value: Identify Namespace data structure for the given namespace.
+pub(crate) const CNS_NAMESPACE: u8 = 0x00;
+/// Identify CNS value: Identify Controller data structure.
+pub(crate) const CNS_CONTROLLER: u8 = 0x01;
+/// Identify CNS value: active namespace ID list, namespaces above the given NSID.
+pub(crate) const CNS_ACTIVE_NS_LIST: u8 = 0x02;
+
+/// Feature identifier: Volatile Write Cache.
+pub(crate) const FEAT_VOLATILE_WC: u8 = 0x06;
+/// Feature identifier: Number of Queues.
+pub(crate) const FEAT_NUM_QUEUES: u8 = 0x07;
+/// Feature identifier: Interrupt Coalescing.
+pub(crate) const FEAT_IRQ_COALESCING: u8 = 0x08;
+/// Feature identifier: Asynchronous Event Configuration.
+pub(crate) const FEAT_ASYNC_EVENT: u8 = 0x0b;
+
+/// Largest I/O queue depth a create command can express (`QSIZE` is 16 bits, 0's based).
+pub(crate) const IO_QUEUE_MAX_DEPTH: u32 = 65536;
+
+/// Read/Write CDW12: Force Unit Access.
+const RW_FUA: u32 = 1 << 30;
+/// Write Zeroes CDW12: Deallocate.
+const WZ_DEAC: u32 = 1 << 25;
+/// Dataset Management CDW11: Attribute - Deallocate.
+const DSM_AD: u32 = 1 << 2;
+/// Create I/O queue CDW11: Physically Contiguous.
+const QUEUE_PC: u32 = 1 << 0;
+/// Create I/O Completion Queue CDW11: Interrupts Enabled.
+const CQ_IEN: u32 = 1 << 1;
+
+/// Returns the low and high dwords of `v`.
+const fn split(v: u64) -> (u32, u32) {
+    // CAST: keeping the low 32 bits is the point.
+    (v as u32, (v >> 32) as u32)
+}
+
+/// Returns `CDW10` of the queue creation commands: the queue identifier and the 0's based size.
+fn queue_dw10(qid: u16, depth: u32) -> Result<u32> {
+    if qid == 0 || !(2..=IO_QUEUE_MAX_DEPTH).contains(&depth) {
+        return Err(EINVAL);
+    }
+    Ok(((depth - 1) << 16) | u32::from(qid))
+}
+
+/// A submission queue entry (64 bytes).
+///
+/// Fields hold little-endian values, as the controller reads them; use the accessors.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes)]
+pub(crate) struct Command {
+    /// Opcode (7:0), fused operation (9:8), PRP or SGL (15:14), command identifier (31:16).
+    cdw0: u32,
+    nsid: u32,
+    cdw2: u32,
+    cdw3: u32,
+    mptr: u64,
+    prp1: u64,
+    prp2: u64,
+    cdw10: u32,
+    cdw11: u32,
+    cdw12: u32,
+    cdw13: u32,
+    cdw14: u32,
+    cdw15: u32,
+}
+
+impl Command {
+    /// Returns a command with `opcode` for namespace `nsid`, every other field zero.
+    const fn new(opcode: u8, nsid: u32) -> Self {
+        Self {
+            cdw0: (opcode as u32).to_le(),
+            nsid: nsid.to_le(),
+            cdw2: 0,
+            cdw3: 0,
+            mptr: 0,
+            prp1: 0,
+            prp2: 0,
+            cdw10: 0,
+            cdw11: 0,
+            cdw12: 0,
+            cdw13: 0,
+            cdw14: 0,
+            cdw15: 0,
+        }
+    }
+
+    const fn with_prps(mut self, prp1: u64, prp2: u64) -> Self {
+        self.prp1 = prp1.to_le();
+        self.prp2 = prp2.to_le();
+        self
+    }
+
+    const fn with_dw10(mut self, v: u32) -> Self {
+        self.cdw10 = v.to_le();
+        self
+    }
+
+    const fn with_dw11(mut self, v: u32) -> Self {
+        self.cdw11 = v.to_le();
+        self
+    }
+
+    const fn with_dw12(mut self, v: u32) -> Self {
+        self.cdw12 = v.to_le();
+        self
+    }
+
+    /// Returns a read or write of `nlb + 1` blocks from `slba`.
+    const fn rw(
+        opcode: IoOpcode,
+        nsid: u32,
+        slba: u64,
+        nlb: u16,
+        prp1: u64,
+        prp2: u64,
+        fua: bool,
+    ) -> Self {
+        let (lo, hi) = split(slba);
+        let fua = if fua { RW_FUA } else { 0 };
+        Self::new(opcode as u8, nsid)
+            .with_prps(prp1, prp2)
+            .with_dw10(lo)
+            .with_dw11(hi)
+            .with_dw12(fua | nlb as u32)
+    }
+
+    /// Returns a Read of `nlb_zero_based + 1` logical blocks from `slba` into the buffer
+    /// described by `prp1` and `prp2`, optionally with Force Unit Access.
+    pub(crate) const fn read(
+        nsid: u32,
+        slba: u64,
+        nlb_zero_based: u16,
+        prp1: u64,
+        prp2: u64,
+        fua: bool,
+    ) -> Self {
+        Self::rw(IoOpcode::Read, nsid, slba, nlb_zero_based, prp1, prp2, fua)
+    }
+
+    /// Returns a Write of `nlb_zero_based + 1` logical blocks at `slba` from the buffer
+    /// described by `prp1` and `prp2`, optionally with Force Unit Access.
+    pub(crate) const fn write(
+        nsid: u32,
+        slba: u64,
+        nlb_zero_based: u16,
+        prp1: u64,
+        prp2: u64,
+        fua: bool,
+    ) -> Self {
+        Self::rw(IoOpcode::Write, nsid, slba, nlb_zero_based, prp1, prp2, fua)
+    }
+
+    /// Returns a Flush of namespace `nsid`'s volatile write cache.
+    pub(crate) const fn flush(nsid: u32) -> Self {
+        Self::new(IoOpcode::Flush as u8, nsid)
+    }
+
+    /// Returns a Write Zeroes of `nlb_zero_based + 1` logical blocks at `slba`; with
+    /// `deallocate`, the controller may deallocate them instead of writing zeroes.
+    pub(crate) const fn write_zeroes(
+        nsid: u32,
+        slba: u64,
+        nlb_zero_based: u16,
+        deallocate: bool,
+    ) -> Self {
+        let (lo, hi) = split(slba);
+        let deac = if deallocate { WZ_DEAC } else { 0 };
+        Self::new(IoOpcode::WriteZeroes as u8, nsid)
+            .with_dw10(lo)
+            .with_dw11(hi)
+            .with_dw12(deac | nlb_zero_based as u32)
+    }
+
+    /// Returns a Dataset Management deallocate (discard) of the `nr_zero_based + 1`
+    /// [`DsmRange`]s in the buffer described by `prp1` and `prp2`.
+    pub(crate) const fn dsm_deallocate(nsid: u32, nr_zero_based: u8, prp1: u64, prp2: u64) -> Self {
+        Self::new(IoOpcode::DatasetManagement as u8, nsid)
+            .with_prps(prp1, prp2)
+            .with_dw10(nr_zero_based as u32)
+            .with_dw11(DSM_AD)
+    }
+
+    /// Returns an Identify of data structure `cns` (such as [`CNS_CONTROLLER`]) for `nsid`,
+    /// returned in the page at `prp1` (4096 bytes, which must not cross a memory page).
+    pub(crate) const fn identify(cns: u8, nsid: u32, prp1: u64) -> Self {
+        Self::new(AdminOpcode::Identify as u8, nsid)
+            .with_prps(prp1, 0)
+            .with_dw10(cns as u32)
+    }
+
+    /// Returns a Set Features of feature `fid` with value `dw11`.
+    pub(crate) const fn set_features(fid: u8, dw11: u32) -> Self {
+        Self::new(AdminOpcode::SetFeatures as u8, 0)
+            .with_dw10(fid as u32)
+            .with_dw11(dw11)
+    }
+
+    /// Returns a Get Features of the current value of feature `fid`.
+    pub(crate) const fn get_features(fid: u8, dw11: u32) -> Self {
+        Self::new(AdminOpcode::GetFeatures as u8, 0)
+            .with_dw10(fid as u32)
+            .with_dw11(dw11)
+    }
+
+    /// Returns a Set Features (Number of Queues) asking for `nsqr + 1` I/O submission and
+    /// `ncqr + 1` I/O completion queues (both 0's based).
+    ///
+    /// The completion's result holds what was allocated; see [`num_queues_allocated`].
+    pub(crate) const fn set_num_queues(nsqr: u16, ncqr: u16) -> Self {
+        Self::set_features(FEAT_NUM_QUEUES, ((ncqr as u32) << 16) | nsqr as u32)
+    }
+
+    /// Returns a Create I/O Completion Queue `qid` of `depth` entries at `prp1` (physically
+    /// contiguous), signalling MSI-X/MSI vector `vector` if `irq_enabled`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `qid` is 0 (the admin queue) or `depth` is not in `2..=65536`.
+    pub(crate) fn create_cq(
+        qid: u16,
+        depth: u32,
+        prp1: u64,
+        vector: u16,
+        irq_enabled: bool,
+    ) -> Result<Self> {
+        let ien = if irq_enabled { CQ_IEN } else { 0 };
+        Ok(Self::new(AdminOpcode::CreateCq as u8, 0)
+            .with_prps(prp1, 0)
+            .with_dw10(queue_dw10(qid, depth)?)
+            .with_dw11((u32::from(vector) << 16) | ien | QUEUE_PC))
+    }
+
+    /// Returns a Create I/O Submission Queue `qid` of `depth` entries at `prp1` (physically
+    /// contiguous, medium priority unused with round robin) completing into queue `cqid`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `qid` or `cqid` is 0 (the admin queue) or `depth` is not in `2..=65536`.
+    pub(crate) fn create_sq(qid: u16, depth: u32, prp1: u64, cqid: u16) -> Result<Self> {
+        if cqid == 0 {
+            return Err(EINVAL);
+        }
+        Ok(Self::new(AdminOpcode::CreateSq as u8, 0)
+            .with_prps(prp1, 0)
+            .with_dw10(queue_dw10(qid, depth)?)
+            .with_dw11((u32::from(cqid) << 16) | QUEUE_PC))
+    }
+
+    /// Returns a Delete I/O Submission Queue `qid`.
+    pub(crate) const fn delete_sq(qid: u16) -> Self {
+        Self::new(AdminOpcode::DeleteSq as u8, 0).with_dw10(qid as u32)
+    }
+
+    /// Returns a Delete I/O Completion Queue `qid`.
+    pub(crate) const fn delete_cq(qid: u16) -> Self {
+        Self::new(AdminOpcode::DeleteCq as u8, 0).with_dw10(qid as u32)
+    }
+
+    /// Returns an Abort of command `cid` on submission queue `sqid`.
+    pub(crate) const fn abort(sqid: u16, cid: u16) -> Self {
+        Self::new(AdminOpcode::Abort as u8, 0).with_dw10(((cid as u32) << 16) | sqid as u32)
+    }
+
+    /// Returns a Doorbell Buffer Config with the shadow doorbell buffer at `shadow_prp` and the
+    /// EventIdx buffer at `eventidx_prp` (each one memory page, page aligned).
+    pub(crate) const fn doorbell_buffer_config(shadow_prp: u64, eventidx_prp: u64) -> Self {
+        Self::new(AdminOpcode::DoorbellBufferConfig as u8, 0).with_prps(shadow_prp, eventidx_prp)
+    }
+
+    /// Sets the command identifier, which the completion echoes.
+    pub(crate) fn set_cid(&mut self, cid: u16) {
+        let cdw0 = u32::from_le(self.cdw0) & 0xffff;
+        self.cdw0 = ((u32::from(cid) << 16) | cdw0).to_le();
+    }
+
+    /// Returns the command identifier.
+    pub(crate) fn cid(&self) -> u16 {
+        // CAST: the command identifier is the upper half of CDW0.
+        (u32::from_le(self.cdw0) >> 16) as u16
+    }
+
+    /// Returns the opcode.
+    pub(crate) fn opcode(&self) -> u8 {
+        // CAST: the opcode is the low byte of CDW0.
+        u32::from_le(self.cdw0) as u8
+    }
+
+    /// Returns the namespace identifier.
+    pub(crate) fn nsid(&self) -> u32 {
+        u32::from_le(self.nsid)
+    }
+
+    /// Returns data pointer PRP entry 1.
+    pub(crate) fn prp1(&self) -> u64 {
+        u64::from_le(self.prp1)
+    }
+
+    /// Returns data pointer PRP entry 2.
+    pub(crate) fn prp2(&self) -> u64 {
+        u64::from_le(self.prp2)
+    }
+
+    /// Sets both data pointer PRP entries.
+    pub(crate) fn set_prps(&mut self, prp1: u64, prp2: u64) {
+        *self = self.with_prps(prp1, prp2);
+    }
+
+    /// Returns the command specific dwords 10 to 15, in CPU byte order.
+    pub(crate) fn cdw10_15(&self) -> [u32; 6] {
+        [
+            u32::from_le(self.cdw10),
+            u32::from_le(self.cdw11),
+            u32::from_le(self.cdw12),
+            u32::from_le(self.cdw13),
+            u32::from_le(self.cdw14),
+            u32::from_le(self.cdw15),
+        ]
+    }
+}
+
+/// Returns the queue counts, 1-based, that a Set Features (Number of Queues) completion
+/// result reports allocated: `(submission queues, completion queues)`.
+pub(crate) const fn num_queues_allocated(result: u32) -> (u32, u32) {
+    ((result & 0xffff) + 1, (result >> 16) + 1)
+}
+
+/// A Dataset Management range (16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes)]
+pub(crate) struct DsmRange {
+    cattr: u32,
+    nlb: u32,
+    slba: u64,
+}
+
+impl DsmRange {
+    /// Returns the range of `nlb` logical blocks (1-based, unlike in commands) from `slba`.
+    pub(crate) const fn new(slba: u64, nlb: u32) -> Self {
+        Self {
+            cattr: 0,
+            nlb: nlb.to_le(),
+            slba: slba.to_le(),
+        }
+    }
+}
+
+/// A completion queue entry (16 bytes).
+///
+/// Fields hold little-endian values, as the controller writes them; use the accessors.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes)]
+pub(crate) struct Completion {
+    result: u32,
+    dw1: u32,
+    sq_head: u16,
+    sq_id: u16,
+    cid: u16,
+    /// Phase tag (bit 0) and status field (15:1).
+    status: u16,
+}
+
+impl Completion {
+    /// Returns a completion entry with these fields; `status_with_phase` is the upper half of
+    /// DW3: phase tag in bit 0, status field above.
+    pub(crate) const fn new(
+        result: u32,
+        sq_head: u16,
+        sq_id: u16,
+        cid: u16,
+        status_with_phase: u16,
+    ) -> Self {
+        Self {
+            result: result.to_le(),
+            dw1: 0,
+            sq_head: sq_head.to_le(),
+            sq_id: sq_id.to_le(),
+            cid: cid.to_le(),
+            status: status_with_phase.to_le(),
+        }
+    }
+
+    /// Returns the command specific result (DW0).
+    pub(crate) fn result(&self) -> u32 {
+        u32::from_le(self.result)
+    }
+
+    /// Returns the submission queue head pointer the controller reports.
+    pub(crate) fn sq_head(&self) -> u16 {
+        u16::from_le(self.sq_head)
+    }
+
+    /// Returns the submission queue the command came from.
+    pub(crate) fn sq_id(&self) -> u16 {
+        u16::from_le(self.sq_id)
+    }
+
+    /// Returns the identifier of the completed command.
+    pub(crate) fn cid(&self) -> u16 {
+        u16::from_le(self.cid)
+    }
+
+    /// Returns the upper half of DW3: phase tag in bit 0, status field in bits 15:1.
+    pub(crate) fn status_with_phase(&self) -> u16 {
+        u16::from_le(self.status)
+    }
+
+    /// Returns the phase tag.
+    pub(crate) fn phase(&self) -> bool {
+        self.status_with_phase() & 1 != 0
+    }
+
+    /// Returns the status field.
+    pub(crate) fn status(&self) -> Status {
+        Status::from_raw(self.status_with_phase() >> 1)
+    }
+}
+
+kernel::bitfield! {
+    /// The 15-bit status field of a completion (DW3 bits 31:17, without the phase tag).
+    pub(crate) struct Status(u16) {
+        /// Do Not Retry.
+        14:14   dnr => bool;
+        /// More: more status information is in the Error Information log page.
+        13:13   more => bool;
+        /// Command Retry Delay: which of the controller's retry delay times applies.
+        12:11   crd;
+        /// Status Code Type.
+        10:8    sct;
+        /// Status Code.
+        7:0     sc;
+    }
+}
+
+/// Status code type: generic command status.
+pub(crate) const SCT_GENERIC: u8 = 0x0;
+/// Status code type: command specific status.
+pub(crate) const SCT_COMMAND_SPECIFIC: u8 = 0x1;
+/// Status code type: media and data integrity errors.
+pub(crate) const SCT_MEDIA: u8 = 0x2;
+/// Status code type: path related status.
+pub(crate) const SCT_PATH: u8 = 0x3;
+/// Status code type: vendor specific.
+pub(crate) const SCT_VENDOR: u8 = 0x7;
+
+/// Generic status: successful completion.
+pub(crate) const SC_SUCCESS: u8 = 0x00;
+/// Generic status: invalid command opcode.
+pub(crate) const SC_INVALID_OPCODE: u8 = 0x01;
+/// Generic status: invalid field in command.
+pub(crate) const SC_INVALID_FIELD: u8 = 0x02;
+/// Generic status: command aborted by request.
+pub(crate) const SC_ABORT_REQUESTED: u8 = 0x07;
+/// Generic status: invalid namespace or format.
+pub(crate) const SC_INVALID_NS: u8 = 0x0b;
+/// Generic status (NVM command set): LBA out of range.
+pub(crate) const SC_LBA_RANGE: u8 = 0x80;
+/// Generic status (NVM command set): capacity exceeded.
+pub(crate) const SC_CAPACITY_EXCEEDED: u8 = 0x81;
+/// Generic status (NVM command set): namespace not ready.
+pub(crate) const SC_NS_NOT_READY: u8 = 0x82;
+/// Command specific status: invalid queue identifier.
+pub(crate) const SC_INVALID_QID: u8 = 0x01;
+/// Command specific status: invalid queue size.
+pub(crate) const SC_INVALID_QSIZE: u8 = 0x02;
+/// Command specific status (NVM command set): invalid protection information.
+pub(crate) const SC_INVALID_PI: u8 = 0x81;
+/// Command specific status (NVM command set): attempted write to read only range.
+pub(crate) const SC_READ_ONLY: u8 = 0x82;
+/// Media error: write fault.
+pub(crate) const SC_WRITE_FAULT: u8 = 0x80;
+/// Media error: unrecovered read error.
+pub(crate) const SC_UNRECOVERED_READ: u8 = 0x81;
+/// Media error: end-to-end guard check error.
+pub(crate) const SC_GUARD_CHECK: u8 = 0x82;
+/// Media error: end-to-end application tag check error.
+pub(crate) const SC_APPTAG_CHECK: u8 = 0x83;
+/// Media error: end-to-end reference tag check error.
+pub(crate) const SC_REFTAG_CHECK: u8 = 0x84;
+
+/// Outcome of a request for the block layer, decided by [`Status::blk_status`].
+///
+/// A driver-local mirror of the `BLK_STS_*` codes the driver uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlkStatus {
+    /// Success.
+    Ok,
+    /// Generic I/O error.
+    IoErr,
+    /// The operation is not supported.
+    NotSupp,
+    /// Medium error: the data could not be read or written.
+    Medium,
+    /// Protection information check failed.
+    Protection,
+    /// Out of space (thin provisioning).
+    NoSpace,
+    /// The target rejected the request itself; retrying elsewhere will not help.
+    Target,
+    /// Path or transport error; another path may succeed.
+    Transport,
+}
+
+impl Status {
+    /// Returns the status code type.
+    pub(crate) fn code_type(self) -> u8 {
+        self.sct().into()
+    }
+
+    /// Returns the status code.
+    pub(crate) fn code(self) -> u8 {
+        self.sc().into()
+    }
+
+    /// Returns whether the command completed successfully.
+    pub(crate) fn is_success(self) -> bool {
+        self.code_type() == SCT_GENERIC && self.code() == SC_SUCCESS
+    }
+
+    /// Returns whether a failed command may be retried: it failed and Do Not Retry is clear.
+    ///
+    /// A successful command is not retryable.
+    pub(crate) fn is_retryable(self) -> bool {
+        !self.is_success() && !self.dnr()
+    }
+
+    /// Maps the status to the block layer's view of it.
+    ///
+    /// Choices worth knowing:
+    /// - LBA out of range is [`BlkStatus::IoErr`]: a request past the end of the namespace is a
+    ///   bug, not a full device; capacity exceeded (thin provisioning ran out) is
+    ///   [`BlkStatus::NoSpace`].
+    /// - Invalid opcode and invalid field mean the command (or an option of it) is not
+    ///   supported: [`BlkStatus::NotSupp`].
+    /// - Invalid namespace and writes to a read-only range are refused by the target:
+    ///   [`BlkStatus::Target`].
+    /// - Every path related status is [`BlkStatus::Transport`].
+    /// - Anything else, vendor specific codes included, is [`BlkStatus::IoErr`].
+    pub(crate) fn blk_status(self) -> BlkStatus {
+        match (self.code_type(), self.code()) {
+            (SCT_GENERIC, SC_SUCCESS) => BlkStatus::Ok,
+            (SCT_GENERIC, SC_INVALID_OPCODE | SC_INVALID_FIELD) => BlkStatus::NotSupp,
+            (SCT_GENERIC, SC_CAPACITY_EXCEEDED) => BlkStatus::NoSpace,
+            (SCT_GENERIC, SC_INVALID_NS) => BlkStatus::Target,
+            (SCT_COMMAND_SPECIFIC, SC_INVALID_PI) => BlkStatus::Protection,
+            (SCT_COMMAND_SPECIFIC, SC_READ_ONLY) => BlkStatus::Target,
+            (SCT_MEDIA, SC_WRITE_FAULT | SC_UNRECOVERED_READ) => BlkStatus::Medium,
+            (SCT_MEDIA, SC_GUARD_CHECK..=SC_REFTAG_CHECK) => BlkStatus::Protection,
+            (SCT_PATH, _) => BlkStatus::Transport,
+            _ => BlkStatus::IoErr,
+        }
+    }
+}
+
+#[cfg(CONFIG_RNVME_KUNIT_TEST)]
+#[kunit_tests(rnvme_cmd)]
+mod tests {
+    use super::*;
+
+    /// Returns dword `i` of the command as the controller reads it from memory.
+    fn dw(cmd: &Command, i: usize) -> u32 {
+        let mut copy = *cmd;
+        let bytes = copy.as_mut_bytes();
+        u32::from_le_bytes([
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ])
+    }
+
+    /// Returns a completion from the 16 bytes the controller writes, given as four dwords.
+    fn completion(dws: [u32; 4]) -> Completion {
+        let mut bytes = [0u8; 16];
+        for (i, d) in dws.iter().enumerate() {
+            bytes[4 * i..4 * i + 4].copy_from_slice(&d.to_le_bytes());
+        }
+        Completion::read_from_bytes(&bytes).unwrap_or(Completion::new(0, 0, 0, 0, 0))
+    }
+
+    /// Returns a status field (without phase) from its parts.
+    fn status(sct: u16, sc: u16, dnr: bool) -> Status {
+        Status::from_raw((u16::from(dnr) << 14) | (sct << 8) | sc)
+    }
+
+    #[test]
+    fn entry_sizes() -> Result {
+        assert_eq!(size_of::<Command>(), 64);
+        assert_eq!(size_of::<Completion>(), 16);
+        assert_eq!(size_of::<DsmRange>(), 16);
+        Ok(())
+    }
+
+    #[test]
+    fn read_write_layout() -> Result {
+        let mut cmd = Command::read(1, 0x1_2345_6789, 7, 0xaaaa_b000, 0xcccc_d000_1000, false);
+        cmd.set_cid(0xbeef);
+        assert_eq!(dw(&cmd, 0), 0xbeef_0002);
+        assert_eq!(dw(&cmd, 1), 1);
+        assert_eq!(dw(&cmd, 2), 0);
+        assert_eq!(dw(&cmd, 4), 0);
+        assert_eq!(dw(&cmd, 6), 0xaaaa_b000);
+        assert_eq!(dw(&cmd, 7), 0);
+        assert_eq!(dw(&cmd, 8), 0xd000_1000);
+        assert_eq!(dw(&cmd, 9), 0xcccc);
+        assert_eq!(dw(&cmd, 10), 0x2345_6789);
+        assert_eq!(dw(&cmd, 11), 0x1);
+        assert_eq!(dw(&cmd, 12), 7);
+        assert_eq!(dw(&cmd, 13), 0);
+        assert_eq!(cmd.opcode(), 0x02);
+        assert_eq!(cmd.cid(), 0xbeef);
+        assert_eq!(cmd.prp1(), 0xaaaa_b000);
+        assert_eq!(cmd.prp2(), 0xcccc_d000_1000);
+
+        let cmd = Command::write(0xffff_fffe, u64::MAX, 0xffff, 0x1000, 0, true);
+        assert_eq!(dw(&cmd, 0), 0x01);
+        assert_eq!(cmd.nsid(), 0xffff_fffe);
+        assert_eq!(dw(&cmd, 10), u32::MAX);
+        assert_eq!(dw(&cmd, 11), u32::MAX);
+        // FUA in bit 30, the 0's based block count below, nothing else.
+        assert_eq!(dw(&cmd, 12), 0x4000_ffff);
+        assert_eq!(cmd.cdw10_15(), [u32::MAX, u32::MAX, 0x4000_ffff, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn cid_keeps_opcode() -> Result {
+        let mut cmd = Command::flush(3);
+        cmd.set_cid(0xffff);
+        assert_eq!(dw(&cmd, 0), 0xffff_0000);
+        cmd.set_cid(0x0001);
+        assert_eq!(dw(&cmd, 0), 0x0001_0000);
+        let mut cmd = Command::doorbell_buffer_config(0x1000, 0x2000);
+        cmd.set_cid(0x1234);
+        assert_eq!(cmd.opcode(), 0x7c);
+        assert_eq!(cmd.cid(), 0x1234);
+        assert_eq!(cmd.prp1(), 0x1000);
+        assert_eq!(cmd.prp2(), 0x2000);
+        assert_eq!(cmd.nsid(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn other_io_commands() -> Result {
+        let cmd = Command::flush(5);
+        assert_eq!(dw(&cmd, 0), 0x00);
+        assert_eq!(dw(&cmd, 1), 5);
+        assert_eq!(cmd.cdw10_15(), [0; 6]);
+
+        let cmd = Command::write_zeroes(1, 0x10_0000_0000, 15, true);
+        assert_eq!(cmd.opcode(), 0x08);
+        assert_eq!(cmd.cdw10_15(), [0, 0x10, (1 << 25) | 15, 0, 0, 0]);
+        let cmd = Command::write_zeroes(1, 8, 0, false);
+        assert_eq!(cmd.cdw10_15(), [8, 0, 0, 0, 0, 0]);
+
+        let cmd = Command::dsm_deallocate(2, 3, 0x5000, 0);
+        assert_eq!(cmd.opcode(), 0x09);
+        assert_eq!(cmd.nsid(), 2);
+        assert_eq!(cmd.prp1(), 0x5000);
+        assert_eq!(cmd.cdw10_15(), [3, 1 << 2, 0, 0, 0, 0]);
+
+        let mut range = DsmRange::new(0x1_0000_0001, 256);
+        let bytes = range.as_mut_bytes();
+        assert_eq!(bytes[..8], [0, 0, 0, 0, 0, 1, 0, 0]);
+        assert_eq!(bytes[8..], [1, 0, 0, 0, 1, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn admin_commands() -> Result {
+        let cmd = Command::identify(CNS_CONTROLLER, 0, 0x7000);
+        assert_eq!(dw(&cmd, 0), 0x06);
+        assert_eq!(dw(&cmd, 6), 0x7000);
+        assert_eq!(cmd.prp2(), 0);
+        assert_eq!(dw(&cmd, 10), 1);
+        let cmd = Command::identify(CNS_ACTIVE_NS_LIST, 4, 0x8000);
+        assert_eq!(cmd.nsid(), 4);
+        assert_eq!(dw(&cmd, 10), 2);
+
+        let cmd = Command::set_num_queues(3, 7);
+        assert_eq!(cmd.opcode(), 0x09);
+        assert_eq!(cmd.cdw10_15()[..2], [0x07, 0x0007_0003]);
+        assert_eq!(
+            Command::set_num_queues(0xffff, 0).cdw10_15()[1],
+            0x0000_ffff
+        );
+        assert_eq!(num_queues_allocated(0x0007_0003), (4, 8));
+        assert_eq!(num_queues_allocated(0xffff_ffff), (65536, 65536));
+        assert_eq!(num_queues_allocated(0), (1, 1));
+
+        let cmd = Command::get_features(FEAT_VOLATILE_WC, 0);
+        assert_eq!(cmd.opcode(), 0x0a);
+        assert_eq!(dw(&cmd, 10), 0x06);
+
+        let cmd = Command::delete_sq(9);
+        assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x00, 9));
+        let cmd = Command::delete_cq(9);
+        assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x04, 9));
+        let cmd = Command::abort(2, 0x1234);
+        assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x08, 0x1234_0002));
+        Ok(())
+    }
+
+    #[test]
+    fn create_queues() -> Result {
+        let cmd = Command::create_cq(1, 1024, 0x1_0000_0000, 3, true)?;
+        assert_eq!(cmd.opcode(), 0x05);
+        assert_eq!(dw(&cmd, 6), 0);
+        assert_eq!(dw(&cmd, 7), 1);
+        assert_eq!(dw(&cmd, 10), 0x03ff_0001);
+        assert_eq!(dw(&cmd, 11), 0x0003_0003);
+        let cmd = Command::create_cq(0xffff, 65536, 0x1000, 0, false)?;
+        assert_eq!(dw(&cmd, 10), 0xffff_ffff);
+        assert_eq!(dw(&cmd, 11), 0x0000_0001);
+
+        let cmd = Command::create_sq(2, 2, 0x3000, 5)?;
+        assert_eq!(cmd.opcode(), 0x01);
+        assert_eq!(cmd.prp1(), 0x3000);
+        assert_eq!(dw(&cmd, 10), 0x0001_0002);
+        assert_eq!(dw(&cmd, 11), 0x0005_0001);
+
+        assert_eq!(Command::create_cq(0, 32, 0x1000, 0, true), Err(EINVAL));
+        assert_eq!(Command::create_cq(1, 1, 0x1000, 0, true), Err(EINVAL));
+        assert_eq!(Command::create_cq(1, 65537, 0x1000, 0, true), Err(EINVAL));
+        assert_eq!(Command::create_sq(0, 32, 0x1000, 1), Err(EINVAL));
+        assert_eq!(Command::create_sq(1, 32, 0x1000, 0), Err(EINVAL));
+        assert_eq!(Command::create_sq(1, 0, 0x1000, 1), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn completion_fields() -> Result {
+        // DW0 result, DW1 reserved, DW2 SQID:SQHD, DW3 status:P:CID.
+        let cqe = completion([0xdead_beef, 0, 0x0002_0005, 0x0001_1234]);
+        assert_eq!(cqe.result(), 0xdead_beef);
+        assert_eq!(cqe.sq_head(), 5);
+        assert_eq!(cqe.sq_id(), 2);
+        assert_eq!(cqe.cid(), 0x1234);
+        assert!(cqe.phase());
+        assert_eq!(cqe.status_with_phase(), 1);
+        assert!(cqe.status().is_success());
+
+        // Phase clear, DNR, SCT 0, SC 0x02 (invalid field).
+        let cqe = completion([0, 0, 0, (0x8004 << 16) | 0xffff]);
+        assert!(!cqe.phase());
+        assert_eq!(cqe.cid(), 0xffff);
+        let st = cqe.status();
+        assert!(st.dnr());
+        assert_eq!(st.code_type(), SCT_GENERIC);
+        assert_eq!(st.code(), SC_INVALID_FIELD);
+        assert!(!st.is_success());
+
+        // Every status bit set, phase clear.
+        let st = completion([0, 0, 0, 0xfffe_0000]).status();
+        assert_eq!(st.into_raw(), 0x7fff);
+        assert!(st.more());
+        assert_eq!(st.crd(), 3);
+        assert_eq!(st.code_type(), 7);
+        assert_eq!(st.code(), 0xff);
+
+        assert_eq!(
+            Completion::new(1, 2, 3, 4, 5),
+            completion([1, 0, 0x0003_0002, 0x0005_0004])
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn status_field_bits() -> Result {
+        // SC in bits 24:17 of DW3, SCT in 27:25, CRD in 29:28, M in 30, DNR in 31.
+        let st = completion([0, 0, 0, 0x81 << 17]).status();
+        assert_eq!((st.code_type(), st.code()), (0, 0x81));
+        let st = completion([0, 0, 0, 2 << 25]).status();
+        assert_eq!((st.code_type(), st.code()), (2, 0));
+        let st = completion([0, 0, 0, 1 << 28]).status();
+        assert_eq!(st.crd(), 1);
+        assert!(!st.more());
+        assert!(completion([0, 0, 0, 1 << 30]).status().more());
+        assert!(completion([0, 0, 0, 1 << 31]).status().dnr());
+        // The phase tag is not part of the status.
+        assert!(completion([0, 0, 0, 1 << 16]).status().is_success());
+        Ok(())
+    }
+
+    #[test]
+    fn blk_status_mapping() -> Result {
+        assert_eq!(status(0, 0x00, false).blk_status(), BlkStatus::Ok);
+        // DNR alone does not make a success a failure.
+        assert_eq!(status(0, 0x00, true).blk_status(), BlkStatus::Ok);
+        assert_eq!(status(0, 0x01, true).blk_status(), BlkStatus::NotSupp);
+        assert_eq!(status(0, 0x02, true).blk_status(), BlkStatus::NotSupp);
+        assert_eq!(status(0, 0x04, false).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(0, 0x07, false).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(0, 0x0b, true).blk_status(), BlkStatus::Target);
+        assert_eq!(status(0, 0x80, true).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(0, 0x81, true).blk_status(), BlkStatus::NoSpace);
+        assert_eq!(status(0, 0x82, false).blk_status(), BlkStatus::IoErr);
+        // The same codes under another type mean something else.
+        assert_eq!(status(1, 0x01, true).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(1, 0x80, true).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(1, 0x81, true).blk_status(), BlkStatus::Protection);
+        assert_eq!(status(1, 0x82, true).blk_status(), BlkStatus::Target);
+        assert_eq!(status(2, 0x00, false).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(2, 0x80, false).blk_status(), BlkStatus::Medium);
+        assert_eq!(status(2, 0x81, false).blk_status(), BlkStatus::Medium);
+        assert_eq!(status(2, 0x82, false).blk_status(), BlkStatus::Protection);
+        assert_eq!(status(2, 0x83, false).blk_status(), BlkStatus::Protection);
+        assert_eq!(status(2, 0x84, false).blk_status(), BlkStatus::Protection);
+        assert_eq!(status(2, 0x85, false).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(3, 0x00, false).blk_status(), BlkStatus::Transport);
+        assert_eq!(status(3, 0x71, false).blk_status(), BlkStatus::Transport);
+        assert_eq!(status(7, 0x00, false).blk_status(), BlkStatus::IoErr);
+        assert_eq!(status(4, 0x80, false).blk_status(), BlkStatus::IoErr);
+        Ok(())
+    }
+
+    #[test]
+    fn retry() -> Result {
+        assert!(!status(0, 0, false).is_retryable());
+        assert!(status(0, 0x82, false).is_retryable());
+        assert!(!status(0, 0x82, true).is_retryable());
+        assert!(status(3, 0x00, false).is_retryable());
+        assert!(!status(2, 0x81, true).is_retryable());
+        Ok(())
+    }
+}

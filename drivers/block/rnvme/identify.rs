@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Identify data parsing, after the NVMe 2.0 base specification (section 5.17.2) and the NVM
+//! command set specification.
+//!
+//! The controller returns each Identify data structure as a 4096-byte little-endian buffer. The
+//! parsers read the fields the driver needs with explicit little-endian reads, check them, and
+//! return plain values: [`IdCtrl`] (CNS 01h), [`IdNs`] (CNS 00h) and [`ActiveNsList`] (CNS 02h).
+//!
+//! Everything here is pure: no function touches the hardware.
+
+use kernel::{
+    prelude::*,
+    sizes::SZ_2M, //
+};
+
+use crate::regs::{
+    PageSize,
+    CQES_LOG2,
+    SQES_LOG2, //
+};
+
+/// Size of every Identify data structure.
+pub(crate) const IDENTIFY_SIZE: usize = 4096;
+
+/// Largest transfer the driver issues, whatever the controller allows.
+///
+/// With 4 KiB pages, any 2 MiB buffer needs at most 513 PRP entries: `prp1` and one full list
+/// page, so a request never needs a chained list.
+pub(crate) const MAX_TRANSFER_BYTES: usize = SZ_2M;
+
+/// Most namespace IDs an active namespace list holds.
+pub(crate) const NS_LIST_MAX: usize = IDENTIFY_SIZE / 4;
+
+/// The broadcast namespace ID, never a real namespace.
+const NSID_BROADCAST: u32 = u32::MAX;
+
+/// Returns the `N` bytes at `off`.
+fn bytes<const N: usize>(data: &[u8], off: usize) -> Result<[u8; N]> {
+    data.get(off..off + N)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(EINVAL)
+}
+
+/// Returns the byte at `off`.
+fn le8(data: &[u8], off: usize) -> Result<u8> {
+    data.get(off).copied().ok_or(EINVAL)
+}
+
+/// Returns the little-endian `u16` at `off`.
+fn le16(data: &[u8], off: usize) -> Result<u16> {
+    Ok(u16::from_le_bytes(bytes(data, off)?))
+}
+
+/// Returns the little-endian `u32` at `off`.
+fn le32(data: &[u8], off: usize) -> Result<u32> {
+    Ok(u32::from_le_bytes(bytes(data, off)?))
+}
+
+/// Returns the little-endian `u64` at `off`.
+fn le64(data: &[u8], off: usize) -> Result<u64> {
+    Ok(u64::from_le_bytes(bytes(data, off)?))
+}
+
+/// Returns an identify buffer if it is large enough.
+fn identify_data(data: &[u8]) -> Result<&[u8]> {
+    data.get(..IDENTIFY_SIZE).ok_or(EINVAL)
+}
+
+/// Returns `s` without its padding: trailing spaces and NULs.
+fn trim(s: &[u8]) -> &[u8] {
+    let len = s
+        .iter()
+        .rposition(|&b| b != b' ' && b != 0)
+        .map_or(0, |i| i + 1);
+    &s[..len]
+}
+
+/// The fields of the Identify Controller data structure the driver uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IdCtrl {
+    /// PCI Vendor ID.
+    pub(crate) vid: u16,
+    /// Serial Number (ASCII, space padded).
+    pub(crate) sn: [u8; 20],
+    /// Model Number (ASCII, space padded).
+    pub(crate) mn: [u8; 40],
+    /// Firmware Revision (ASCII, space padded).
+    pub(crate) fr: [u8; 8],
+    /// Maximum Data Transfer Size: `2 ^ MDTS` minimum memory pages, 0 for no limit.
+    pub(crate) mdts: u8,
+    /// Controller ID.
+    pub(crate) cntlid: u16,
+    /// Version, as in the VS register.
+    pub(crate) ver: u32,
+    /// Optional Admin Command Support.
+    pub(crate) oacs: u16,
+    /// Submission Queue Entry Size: maximum (7:4) and required (3:0), as powers of two.
+    pub(crate) sqes: u8,
+    /// Completion Queue Entry Size: maximum (7:4) and required (3:0), as powers of two.
+    pub(crate) cqes: u8,
+    /// Number of Namespaces: the largest valid namespace ID.
+    pub(crate) nn: u32,
+    /// Optional NVM Command Support.
+    pub(crate) oncs: u16,
+    /// Volatile Write Cache.
+    pub(crate) vwc: u8,
+    /// SGL Support.
+    pub(crate) sgls: u32,
+}
+
+/// OACS bit: Doorbell Buffer Config supported.
+const OACS_DBBUF: u16 = 1 << 8;
+/// ONCS bit: Dataset Management supported.
+const ONCS_DSM: u16 = 1 << 2;
+/// ONCS bit: Write Zeroes supported.
+const ONCS_WRITE_ZEROES: u16 = 1 << 3;
+/// VWC bit: a volatile write cache is present.
+const VWC_PRESENT: u8 = 1 << 0;
+
+/// Returns whether an entry size field (maximum in 7:4, required in 3:0) allows `2 ^ log2`.
+fn entry_size_ok(field: u8, log2: u32) -> bool {
+    let (max, min) = (u32::from(field >> 4), u32::from(field & 0xf));
+    min <= log2 && log2 <= max
+}
+
+impl IdCtrl {
+    /// Parses an Identify Controller data structure.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `data` is shorter than 4096 bytes, or if the controller cannot use 64-byte
+    /// submission or 16-byte completion queue entries, the only sizes the driver uses.
+    pub(crate) fn parse(data: &[u8]) -> Result<Self> {
+        let data = identify_data(data)?;
+        let id = Self {
+            vid: le16(data, 0)?,
+            sn: bytes(data, 4)?,
+            mn: bytes(data, 24)?,
+            fr: bytes(data, 64)?,
+            mdts: le8(data, 77)?,
+            cntlid: le16(data, 78)?,
+            ver: le32(data, 80)?,
+            oacs: le16(data, 256)?,
+            sqes: le8(data, 512)?,
+            cqes: le8(data, 513)?,
+            nn: le32(data, 516)?,
+            oncs: le16(data, 520)?,
+            vwc: le8(data, 525)?,
+            sgls: le32(data, 536)?,
+        };
+        if !entry_size_ok(id.sqes, SQES_LOG2) || !entry_size_ok(id.cqes, CQES_LOG2) {
+            return Err(EINVAL);
+        }
+        Ok(id)
+    }
+
+    /// Returns the serial number without its padding.
+    pub(crate) fn serial(&self) -> &[u8] {
+        trim(&self.sn)
+    }
+
+    /// Returns the model number without its padding.
+    pub(crate) fn model(&self) -> &[u8] {
+        trim(&self.mn)
+    }
+
+    /// Returns the firmware revision without its padding.
+    pub(crate) fn firmware(&self) -> &[u8] {
+        trim(&self.fr)
+    }
+
+    /// Returns the largest transfer, in bytes, for a controller whose minimum memory page size
+    /// (`CAP.MPSMIN`) is `mpsmin`, capped to [`MAX_TRANSFER_BYTES`].
+    pub(crate) fn max_transfer_bytes(&self, mpsmin: PageSize) -> usize {
+        if self.mdts == 0 {
+            return MAX_TRANSFER_BYTES;
+        }
+        let shift = mpsmin.shift() + u32::from(self.mdts);
+        if shift >= usize::BITS {
+            return MAX_TRANSFER_BYTES;
+        }
+        (1usize << shift).min(MAX_TRANSFER_BYTES)
+    }
+
+    /// Returns whether the controller supports Doorbell Buffer Config (shadow doorbells).
+    pub(crate) fn supports_dbbuf(&self) -> bool {
+        self.oacs & OACS_DBBUF != 0
+    }
+
+    /// Returns whether the controller has a volatile write cache, which makes flushes useful.
+    pub(crate) fn has_volatile_write_cache(&self) -> bool {
+        self.vwc & VWC_PRESENT != 0
+    }
+
+    /// Returns whether the controller supports Dataset Management (discard).
+    pub(crate) fn supports_dsm(&self) -> bool {
+        self.oncs & ONCS_DSM != 0
+    }
+
+    /// Returns whether the controller supports Write Zeroes.
+    pub(crate) fn supports_write_zeroes(&self) -> bool {
+        self.oncs & ONCS_WRITE_ZEROES != 0
+    }
+
+    /// Returns whether the controller supports SGLs for the NVM command set.
+    pub(crate) fn supports_sgls(&self) -> bool {
+        self.sgls & 0x3 != 0
+    }
+}
+
+/// Offset of the first LBA format descriptor.
+const LBAF_BASE: usize = 128;
+/// Number of LBA format descriptors in the structure.
+const LBAF_COUNT: u8 = 64;
+/// Smallest logical block the driver accepts: 512 bytes.
+const MIN_LBADS: u8 = 9;
+/// Largest logical block the driver accepts: 64 KiB.
+const MAX_LBADS: u8 = 16;
+
+/// The fields of the Identify Namespace data structure the driver uses, with the LBA format in
+/// use resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdNs {
+    /// Namespace Size, in logical blocks.
+    pub(crate) nsze: u64,
+    /// Namespace Capacity, in logical blocks.
+    pub(crate) ncap: u64,
+    /// Namespace Utilization, in logical blocks.
+    pub(crate) nuse: u64,
+    /// Number of LBA Formats, 0's based.
+    pub(crate) nlbaf: u8,
+    /// Formatted LBA Size.
+    pub(crate) flbas: u8,
+    /// Index of the LBA format in use, from `flbas`.
+    pub(crate) format: u8,
+    /// LBA Data Size of that format, as a power of two.
+    pub(crate) lbads: u8,
+    /// Metadata Size of that format, in bytes.
+    pub(crate) ms: u16,
+    /// Relative Performance of that format (0 is best).
+    pub(crate) rp: u8,
+}
+
+impl IdNs {
+    /// Parses an Identify Namespace data structure.
+    ///
+    /// # Errors
+    ///
+    /// - `EINVAL` if `data` is shorter than 4096 bytes, the namespace has no blocks (an inactive
+    ///   namespace reads as zeroes), the format in use is not among the formats listed, its
+    ///   logical block is smaller than 512 bytes or larger than 64 KiB, or the size in 512-byte
+    ///   sectors does not fit 64 bits.
+    /// - `EOPNOTSUPP` if the format carries metadata: the driver transfers none.
+    pub(crate) fn parse(data: &[u8]) -> Result<Self> {
+        let data = identify_data(data)?;
+        let nsze = le64(data, 0)?;
+        let nlbaf = le8(data, 25)?;
+        let flbas = le8(data, 26)?;
+        if nsze == 0 || nlbaf >= LBAF_COUNT {
+            return Err(EINVAL);
+        }
+        // Bits 3:0 index the format; with more than 16 formats, bits 6:5 are its upper bits.
+        let mut format = flbas & 0xf;
+        if nlbaf >= 16 {
+            format |= ((flbas >> 5) & 0x3) << 4;
+        }
+        if format > nlbaf {
+            return Err(EINVAL);
+        }
+        let lbaf = LBAF_BASE + 4 * usize::from(format);
+        let ns = Self {
+            nsze,
+            ncap: le64(data, 8)?,
+            nuse: le64(data, 16)?,
+            nlbaf,
+            flbas,
+            format,
+            ms: le16(data, lbaf)?,
+            lbads: le8(data, lbaf + 2)?,
+            rp: le8(data, lbaf + 3)? & 0x3,
+        };
+        if !(MIN_LBADS..=MAX_LBADS).contains(&ns.lbads) {
+            return Err(EINVAL);
+        }
+        if ns.ms != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        nsze.checked_mul(1 << (ns.lbads - MIN_LBADS))
+            .ok_or(EINVAL)?;
+        Ok(ns)
+    }
+
+    /// Returns log2 of the logical block size.
+    pub(crate) fn lba_shift(&self) -> u32 {
+        u32::from(self.lbads)
+    }
+
+    /// Returns the logical block size in bytes.
+    pub(crate) fn lba_size(&self) -> u32 {
+        1 << self.lbads
+    }
+
+    /// Returns the namespace size in 512-byte sectors.
+    pub(crate) fn capacity_sectors(&self) -> u64 {
+        // `parse` checked that this does not overflow.
+        self.nsze << (self.lbads - MIN_LBADS)
+    }
+}
+
+/// A checked active namespace ID list (Identify CNS 02h): the IDs, strictly increasing, up to
+/// the first zero entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActiveNsList<'a> {
+    /// The entries in use, 4 bytes each.
+    ids: &'a [u8],
+}
+
+impl<'a> ActiveNsList<'a> {
+    /// Checks an active namespace ID list.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `data` is shorter than 4096 bytes, or the IDs are not strictly increasing, or
+    /// one is the broadcast ID `0xffffffff`.
+    pub(crate) fn parse(data: &'a [u8]) -> Result<Self> {
+        let data = identify_data(data)?;
+        let mut len = 0;
+        let mut prev = 0;
+        while len < NS_LIST_MAX {
+            let nsid = le32(data, 4 * len)?;
+            if nsid == 0 {
+                break;
+            }
+            if nsid <= prev || nsid == NSID_BROADCAST {
+                return Err(EINVAL);
+            }
+            prev = nsid;
+            len += 1;
+        }
+        Ok(Self {
+            ids: data.get(..4 * len).ok_or(EINVAL)?,
+        })
+    }
+
+    /// Returns the number of IDs.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len() / 4
+    }
+
+    /// Returns whether the list is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Returns whether the list is full, in which case more namespaces may follow: ask again
+    /// with [`ActiveNsList::last`] as the NSID.
+    pub(crate) fn is_full(&self) -> bool {
+        self.len() == NS_LIST_MAX
+    }
+
+    /// Returns the IDs in increasing order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + 'a {
+        let ids: &'a [u8] = self.ids;
+        ids.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    }
+
+    /// Returns the largest ID.
+    pub(crate) fn last(&self) -> Option<u32> {
+        self.iter().last()
+    }
+}
+
+#[cfg(CONFIG_RNVME_KUNIT_TEST)]
+#[kunit_tests(rnvme_identify)]
+mod tests {
+    use super::*;
+
+    /// Returns a zeroed identify buffer.
+    fn buffer() -> Result<KVec<u8>> {
+        Ok(KVec::from_elem(0u8, IDENTIFY_SIZE, GFP_KERNEL)?)
+    }
+
+    fn put(buf: &mut [u8], off: usize, bytes: &[u8]) {
+        buf[off..off + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Returns an Identify Controller buffer like QEMU's.
+    fn ctrl() -> Result<KVec<u8>> {
+        let mut b = buffer()?;
+        put(&mut b, 0, &0x1b36u16.to_le_bytes());
+        put(&mut b, 4, b"deadbeef            ");
+        put(&mut b, 24, b"QEMU NVMe Ctrl                          ");
+        put(&mut b, 64, b"9.0.0   ");
+        b[77] = 7;
+        put(&mut b, 78, &0x0102u16.to_le_bytes());
+        put(&mut b, 80, &0x0001_0400u32.to_le_bytes());
+        put(&mut b, 256, &0x010au16.to_le_bytes());
+        b[512] = 0x66;
+        b[513] = 0x44;
+        put(&mut b, 516, &256u32.to_le_bytes());
+        put(&mut b, 520, &0x015du16.to_le_bytes());
+        b[525] = 0x07;
+        put(&mut b, 536, &0x0010_0001u32.to_le_bytes());
+        Ok(b)
+    }
+
+    /// Returns an Identify Namespace buffer of `nsze` blocks with formats
+    /// `(metadata size, lbads)`, formatted with `flbas`.
+    fn ns(nsze: u64, flbas: u8, formats: &[(u16, u8)]) -> Result<KVec<u8>> {
+        let mut b = buffer()?;
+        put(&mut b, 0, &nsze.to_le_bytes());
+        put(&mut b, 8, &nsze.to_le_bytes());
+        put(&mut b, 16, &(nsze / 2).to_le_bytes());
+        b[25] = u8::try_from(formats.len()).unwrap_or(0).wrapping_sub(1);
+        b[26] = flbas;
+        for (i, (ms, lbads)) in formats.iter().enumerate() {
+            put(&mut b, 128 + 4 * i, &ms.to_le_bytes());
+            b[128 + 4 * i + 2] = *lbads;
+            b[128 + 4 * i + 3] = 0xfe;
+        }
+        Ok(b)
+    }
+
+    /// Returns an active namespace list buffer holding `ids`.
+    fn ns_list(ids: &[u32]) -> Result<KVec<u8>> {
+        let mut b = buffer()?;
+        for (i, id) in ids.iter().enumerate() {
+            put(&mut b, 4 * i, &id.to_le_bytes());
+        }
+        Ok(b)
+    }
+
+    #[test]
+    fn controller_fields() -> Result {
+        let id = IdCtrl::parse(&ctrl()?)?;
+        assert_eq!(id.vid, 0x1b36);
+        assert_eq!(id.serial(), b"deadbeef");
+        assert_eq!(id.model(), b"QEMU NVMe Ctrl");
+        assert_eq!(id.firmware(), b"9.0.0");
+        assert_eq!(id.mdts, 7);
+        assert_eq!(id.cntlid, 0x0102);
+        assert_eq!(id.ver, 0x0001_0400);
+        assert_eq!(id.oacs, 0x010a);
+        assert!(id.supports_dbbuf());
+        assert_eq!(id.nn, 256);
+        assert!(id.supports_dsm());
+        assert!(id.supports_write_zeroes());
+        assert!(id.has_volatile_write_cache());
+        assert!(id.supports_sgls());
+        assert_eq!(id.sgls, 0x0010_0001);
+
+        // The optional features, absent.
+        let mut b = ctrl()?;
+        put(&mut b, 256, &0x00ffu16.to_le_bytes());
+        put(&mut b, 520, &0x0003u16.to_le_bytes());
+        b[525] = 0x06;
+        put(&mut b, 536, &0u32.to_le_bytes());
+        let id = IdCtrl::parse(&b)?;
+        assert!(!id.supports_dbbuf());
+        assert!(!id.supports_dsm());
+        assert!(!id.supports_write_zeroes());
+        assert!(!id.has_volatile_write_cache());
+        assert!(!id.supports_sgls());
+
+        // Padding with NULs, and a field that is all padding.
+        put(
+            &mut b,
+            4,
+            &[
+                b'A', 0, 0, b' ', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+        );
+        put(&mut b, 64, b"        ");
+        let id = IdCtrl::parse(&b)?;
+        assert_eq!(id.serial(), b"A");
+        assert_eq!(id.firmware(), b"");
+        Ok(())
+    }
+
+    #[test]
+    fn controller_rejects() -> Result {
+        let b = ctrl()?;
+        assert_eq!(IdCtrl::parse(&b[..4095]), Err(EINVAL));
+        assert_eq!(IdCtrl::parse(&[]), Err(EINVAL));
+        // No 64-byte submission entries.
+        let mut b = ctrl()?;
+        b[512] = 0x55;
+        assert_eq!(IdCtrl::parse(&b), Err(EINVAL));
+        b[512] = 0x77;
+        assert_eq!(IdCtrl::parse(&b), Err(EINVAL));
+        // No 16-byte completion entries.
+        let mut b = ctrl()?;
+        b[513] = 0x33;
+        assert_eq!(IdCtrl::parse(&b), Err(EINVAL));
+        // A range that includes the sizes is fine.
+        b[513] = 0x54;
+        b[512] = 0x76;
+        assert!(IdCtrl::parse(&b).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn max_transfer() -> Result {
+        let mut id = IdCtrl::parse(&ctrl()?)?;
+        let k4 = PageSize::SZ_4K;
+        id.mdts = 0;
+        assert_eq!(id.max_transfer_bytes(k4), MAX_TRANSFER_BYTES);
+        id.mdts = 5;
+        assert_eq!(id.max_transfer_bytes(k4), 128 * 1024);
+        assert_eq!(id.max_transfer_bytes(PageSize::new(8192)?), 256 * 1024);
+        id.mdts = 9;
+        assert_eq!(id.max_transfer_bytes(k4), 2 << 20);
+        id.mdts = 10;
+        assert_eq!(id.max_transfer_bytes(k4), MAX_TRANSFER_BYTES);
+        id.mdts = 5;
+        assert_eq!(id.max_transfer_bytes(PageSize::SZ_64K), MAX_TRANSFER_BYTES);
+        id.mdts = 1;
+        assert_eq!(id.max_transfer_bytes(k4), 8192);
+        // Shifts beyond the word size do not overflow.
+        id.mdts = 60;
+        assert_eq!(id.max_transfer_bytes(k4), MAX_TRANSFER_BYTES);
+        id.mdts = 255;
+        assert_eq!(id.max_transfer_bytes(PageSize::SZ_64K), MAX_TRANSFER_BYTES);
+        Ok(())
+    }
+
+    #[test]
+    fn namespace_fields() -> Result {
+        let id = IdNs::parse(&ns(0x10_0000, 1, &[(0, 9), (0, 12)])?)?;
+        assert_eq!(id.nsze, 0x10_0000);
+        assert_eq!(id.ncap, 0x10_0000);
+        assert_eq!(id.nuse, 0x8_0000);
+        assert_eq!(id.nlbaf, 1);
+        assert_eq!(id.format, 1);
+        assert_eq!(id.lba_shift(), 12);
+        assert_eq!(id.lba_size(), 4096);
+        assert_eq!(id.capacity_sectors(), 0x10_0000 * 8);
+        assert_eq!(id.rp, 2);
+
+        let id = IdNs::parse(&ns(1000, 0, &[(0, 9), (0, 12)])?)?;
+        assert_eq!(id.lba_size(), 512);
+        assert_eq!(id.capacity_sectors(), 1000);
+
+        // Bits 4 (extended metadata) and 7 of FLBAS are not part of the index.
+        let id = IdNs::parse(&ns(8, 0x90, &[(0, 16)])?)?;
+        assert_eq!(id.format, 0);
+        assert_eq!(id.capacity_sectors(), 8 * 128);
+        Ok(())
+    }
+
+    #[test]
+    fn namespace_format_index() -> Result {
+        // 21 formats: bits 6:5 of FLBAS are the upper bits of the index, 0x21 selects 17.
+        let mut formats = [(0u16, 9u8); 21];
+        formats[17] = (0, 12);
+        let id = IdNs::parse(&ns(64, 0x21, &formats)?)?;
+        assert_eq!(id.format, 17);
+        assert_eq!(id.lba_shift(), 12);
+
+        // 17 formats (NLBAF 16): the upper bits count too.
+        let mut formats = [(0u16, 9u8); 17];
+        formats[16] = (0, 13);
+        let id = IdNs::parse(&ns(64, 0x20, &formats)?)?;
+        assert_eq!(id.format, 16);
+        assert_eq!(id.lba_shift(), 13);
+
+        // 16 formats or fewer: bits 6:5 are ignored.
+        let id = IdNs::parse(&ns(64, 0x21, &[(0, 9), (0, 12), (0, 9), (0, 9)])?)?;
+        assert_eq!(id.format, 1);
+        assert_eq!(id.lba_shift(), 12);
+
+        // 64 formats, the last one.
+        let mut formats = [(0u16, 9u8); 64];
+        formats[63] = (0, 12);
+        let id = IdNs::parse(&ns(64, 0x6f, &formats)?)?;
+        assert_eq!(id.format, 63);
+        assert_eq!(id.lba_shift(), 12);
+        Ok(())
+    }
+
+    #[test]
+    fn namespace_rejects() -> Result {
+        // Inactive namespace (all zeroes) and empty namespace.
+        assert_eq!(IdNs::parse(&buffer()?), Err(EINVAL));
+        assert_eq!(IdNs::parse(&ns(0, 0, &[(0, 9)])?), Err(EINVAL));
+        // Short buffer.
+        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 9)])?[..100]), Err(EINVAL));
+        // Format index beyond the formats listed.
+        assert_eq!(IdNs::parse(&ns(8, 2, &[(0, 9), (0, 12)])?), Err(EINVAL));
+        let formats = [(0u16, 9u8); 17];
+        assert_eq!(IdNs::parse(&ns(8, 0x21, &formats)?), Err(EINVAL));
+        // More formats than the structure holds.
+        let mut b = ns(8, 0, &[(0, 9)])?;
+        b[25] = 64;
+        assert_eq!(IdNs::parse(&b), Err(EINVAL));
+        // Block sizes out of range.
+        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 8)])?), Err(EINVAL));
+        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 17)])?), Err(EINVAL));
+        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 0)])?), Err(EINVAL));
+        // Metadata.
+        assert_eq!(IdNs::parse(&ns(8, 0, &[(8, 9)])?), Err(EOPNOTSUPP));
+        assert_eq!(
+            IdNs::parse(&ns(8, 1, &[(0, 9), (64, 12)])?),
+            Err(EOPNOTSUPP)
+        );
+        // A size that overflows in 512-byte sectors.
+        assert_eq!(IdNs::parse(&ns(u64::MAX >> 2, 0, &[(0, 12)])?), Err(EINVAL));
+        assert!(IdNs::parse(&ns(u64::MAX >> 3, 0, &[(0, 12)])?).is_ok());
+        assert!(IdNs::parse(&ns(u64::MAX, 0, &[(0, 9)])?).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn active_namespaces() -> Result {
+        let b = ns_list(&[1, 2, 5, 0, 7])?;
+        let list = ActiveNsList::parse(&b)?;
+        assert_eq!(list.len(), 3);
+        assert!(!list.is_empty());
+        assert!(!list.is_full());
+        let mut it = list.iter();
+        assert_eq!(it.next(), Some(1));
+        assert_eq!(it.next(), Some(2));
+        assert_eq!(it.next(), Some(5));
+        assert_eq!(it.next(), None);
+        assert_eq!(list.last(), Some(5));
+
+        let b = ns_list(&[])?;
+        let list = ActiveNsList::parse(&b)?;
+        assert!(list.is_empty());
+        assert_eq!(list.last(), None);
+
+        let b = ns_list(&[0x1234_5678])?;
+        assert_eq!(ActiveNsList::parse(&b)?.last(), Some(0x1234_5678));
+        let b = ns_list(&[0xffff_fffe])?;
+        assert_eq!(ActiveNsList::parse(&b)?.len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn active_namespaces_full() -> Result {
+        let mut b = buffer()?;
+        for i in 0..NS_LIST_MAX {
+            let id = u32::try_from(i).unwrap_or(0) * 3 + 10;
+            put(&mut b, 4 * i, &id.to_le_bytes());
+        }
+        let list = ActiveNsList::parse(&b)?;
+        assert_eq!(list.len(), 1024);
+        assert!(list.is_full());
+        assert_eq!(list.last(), Some(1023 * 3 + 10));
+        assert_eq!(list.iter().count(), 1024);
+        Ok(())
+    }
+
+    #[test]
+    fn active_namespaces_reject() -> Result {
+        assert!(ActiveNsList::parse(&ns_list(&[3, 3])?).is_err());
+        assert!(ActiveNsList::parse(&ns_list(&[5, 2])?).is_err());
+        assert!(ActiveNsList::parse(&ns_list(&[1, 2, 4, 3])?).is_err());
+        assert!(ActiveNsList::parse(&ns_list(&[1, 0xffff_ffff])?).is_err());
+        assert!(ActiveNsList::parse(&ns_list(&[1])?[..4092]).is_err());
+        // Garbage after the terminating zero is ignored.
+        assert_eq!(ActiveNsList::parse(&ns_list(&[4, 0, 2, 1])?)?.len(), 1);
+        Ok(())
+    }
+}
