@@ -102,9 +102,9 @@ if [ "$(cat "$build/.rnvme-config" 2>/dev/null)" != "$cfgkey" ] || [ ! -f "$buil
 	# merge_config only warns: an option that exists in this tree but did not stick is an error.
 	bad=0
 	# Later fragments override earlier ones: check the last word on each option.
+	syms=$(grep -rhoE '^(menu)?config [A-Za-z0-9_]+' --include='Kconfig*' "$src" | awk '{ print "CONFIG_" $2 }' | sort -u)
 	while IFS='=' read -r opt val; do
-		sym=${opt#CONFIG_}
-		grep -rqsE "^(menu)?config $sym\$" --include='Kconfig*' "$src" || continue
+		grep -qxF "$opt" <<<"$syms" || continue
 		got=$(grep -E "^$opt=" "$build/.config" | cut -d= -f2- || true)
 		[ -n "$got" ] || got=n
 		if [ "$got" != "$val" ]; then

@@ -90,7 +90,14 @@ def lint_gates(rep, build):
 
 def guest_tests(args):
     """The guest tests of one boot. Each is one script, parametrised by driver."""
-    tests = [vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", args.verify_size], 600)]
+    tests = []
+    # Driver modules whose KUnit suites run at load time.
+    mods = [m for m, cfg in (("rnvme", "CONFIG_RNVME_KUNIT_TEST=y"), ("cnvme_kunit", "CONFIG_CNVME_KUNIT_TEST=m"))
+            if cfg in (args.build / ".config").read_text()
+            and list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/*/{m}.ko"))]
+    if mods:
+        tests.append(vm.Test("kunit-modules", ["tests/guest/kunit-modules.sh"] + mods, 120))
+    tests.append(vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", args.verify_size], 600))
     return tests
 
 
