@@ -57,14 +57,18 @@ def lint_gates(rep, build):
         rep.ok("lint: rustfmtcheck")
     else:
         rep.fail("lint: rustfmtcheck", "rustfmt would change these files", (r.stdout + r.stderr)[-3000:])
-    # clippy on the Rust driver: recompile it alone with CLIPPY=1, no warning allowed.
-    name = "lint: clippy (drivers/block/rnvme)"
-    if not list((ROOT / "drivers/block/rnvme").glob("*.rs")):
+    # clippy on the patched kernel crate, its block driver user rnull, and
+    # rnvme: recompile them with CLIPPY=1, no warning allowed.
+    dirs = ["rust/", "drivers/block/rnull/"] if list((ROOT / "patches").glob("*.patch")) else []
+    if list((ROOT / "drivers/block/rnvme").glob("*.rs")):
+        dirs.append("drivers/block/rnvme/")
+    name = f"lint: clippy ({' '.join(dirs) or 'nothing'})"
+    if not dirs:
         rep.skip(name, "nothing to check yet")
     else:
         lock = os.environ.get("RNVME_CACHE", "/var/cache/rnvme") + "/build.lock"
         r = subprocess.run(["flock", lock, "make", "-C", str(src), f"O={build}", f"LLVM={llvm}",
-                            "CLIPPY=1", "-j2", "drivers/block/rnvme/"], capture_output=True, text=True)
+                            "CLIPPY=1", "-j2"] + dirs, capture_output=True, text=True)
         out = r.stdout + r.stderr
         warn = [ln for ln in out.splitlines() if ln.startswith(("warning", "error"))]
         if r.returncode == 0 and not warn:
