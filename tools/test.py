@@ -102,6 +102,10 @@ def guest_tests(args):
     if mods:
         tests.append(vm.Test("kunit-modules", ["tests/guest/kunit-modules.sh"] + mods, 120))
     tests.append(vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", args.verify_size], 600))
+    # Controller bring-up and clean unbind, one definition for each of our drivers.
+    for drv in ("rnvme", "cnvme"):
+        if list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            tests.append(vm.Test(f"bringup-{drv}", ["tests/guest/bringup.sh", drv, "1"], 120))
     return tests
 
 

@@ -41,10 +41,10 @@ ctrl_disks() {
 	done
 }
 
-# bind_driver I DRIVER: bind controller I to DRIVER (nvme, rnvme, cnvme) with
-# driver_override; wait for its disk; print the disk's name.
-bind_driver() {
-	local i=$1 drv=$2 bdf cur disk n
+# bind_only I DRIVER: bind controller I to DRIVER (nvme, rnvme, cnvme) with
+# driver_override, without waiting for a disk; print its PCI address.
+bind_only() {
+	local i=$1 drv=$2 bdf cur
 	bdf=$(ctrl_bdf "$i") || exit 1
 	load "$drv"
 	cur=$(ctrl_driver "$bdf")
@@ -54,6 +54,14 @@ bind_driver() {
 		echo "$bdf" >/sys/bus/pci/drivers_probe 2>/dev/null
 	fi
 	[ "$(ctrl_driver "$bdf")" = "$drv" ] || fail "$drv did not bind to $bdf (controller $i)"
+	echo "$bdf"
+}
+
+# bind_driver I DRIVER: bind controller I to DRIVER (nvme, rnvme, cnvme) with
+# driver_override; wait for its disk; print the disk's name.
+bind_driver() {
+	local i=$1 drv=$2 bdf disk n
+	bdf=$(bind_only "$i" "$drv") || exit 1
 	for n in $(seq 100); do
 		disk=$(ctrl_disks "$bdf" | head -n1)
 		[ -n "$disk" ] && [ -b "/dev/$disk" ] && { echo "$disk"; return 0; }
@@ -71,6 +79,24 @@ unbind() {
 	echo >"/sys/bus/pci/devices/$bdf/driver_override"
 }
 
+# kmsg_mark TEXT: write a unique marker line to the kernel log and print it;
+# kmsg_since MARK then prints the raw log (dmesg -r, "<prio>" prefixes) from it on.
+kmsg_mark() {
+	local mark="rnvme-guest: mark $$ $(date +%s.%N) $*"
+	echo "$mark" >/dev/kmsg
+	echo "$mark"
+}
+
+kmsg_since() {
+	dmesg -r | awk -v m="$1" 'found || index($0, m) { found = 1; print }'
+}
+
+# kmsg_problems: the lines of a log (stdin) that show a kernel warning, bug or
+# crash, or that were logged at error priority or worse.
+kmsg_problems() {
+	grep -E '^<[0-3]>|WARNING:|BUG[: ]|Oops|Call Trace|general protection|KASAN|UBSAN|suspected memory leak' || true
+}
+
 # fio_json OUT ARGS...: run fio with JSON output into OUT; fail on any error.
 fio_json() {
 	local out=$1
@@ -82,4 +108,80 @@ d = json.load(open(sys.argv[1]))
 bad = [j["jobname"] for j in d["jobs"] if j.get("error")]
 sys.exit(1 if bad else 0)
 PY
+}
+
+# load_params MODULE [PARAM=VALUE...]: load MODULE with these parameters; if it
+# is already loaded, check that it was loaded with them (parameters such as
+# nvme's poll_queues cannot change later, and must not silently differ).
+load_params() {
+	local mod=$1 p cur want
+	shift
+	if [ -e "/sys/module/$mod/initstate" ]; then
+		for p in "$@"; do
+			read -r cur 2>/dev/null <"/sys/module/$mod/parameters/${p%%=*}" || continue
+			want=${p#*=}
+			case "$cur" in Y) cur=1 ;; N) cur=0 ;; esac
+			case "$want" in Y | y) want=1 ;; N | n) want=0 ;; esac
+			[ "$cur" = "$want" ] || fail "$mod is already loaded with ${p%%=*}=$cur, not $want"
+		done
+		return 0
+	fi
+	load "$mod" "$@"
+}
+
+# wait_disk NAME: wait until /dev/NAME is a block device; print NAME.
+wait_disk() {
+	local n
+	for ((n = 0; n < 100; n++)); do
+		[ -b "/dev/$1" ] && { echo "$1"; return 0; }
+		sleep 0.1
+	done
+	fail "no block device /dev/$1"
+}
+
+# setup_null_blk [PARAM=VALUE...]: load null_blk with one memory-less device and
+# print its name (nullb0). Defaults: blk-mq, completion inline in submission
+# (irqmode=0, no timer, no softirq), 1 GiB, 512-byte blocks, one submission
+# queue per CPU, one poll queue, 256 tags per queue; PARAM=VALUE overrides.
+# An already loaded null_blk must have the same parameters.
+setup_null_blk() {
+	local -A v=([queue_mode]=2 [irqmode]=0 [gb]=1 [bs]=512 [nr_devices]=1
+		[submit_queues]=$(nproc) [poll_queues]=1 [hw_queue_depth]=256 [memory_backed]=0)
+	local p args=()
+	for p in "$@"; do v[${p%%=*}]=${p#*=}; done
+	for p in "${!v[@]}"; do args+=("$p=${v[$p]}"); done
+	load_params null_blk "${args[@]}"
+	wait_disk nullb0
+}
+
+# setup_rnull [NAME [ATTR=VALUE...]]: load rnull_mod, create and power on the
+# configfs device NAME (default rnull0) and print its disk's name (NAME).
+# Defaults: 512-byte blocks, 1 GiB (size is in MiB), completion inline
+# (irqmode=0); ATTR=VALUE (blocksize, size, irqmode, rotational) overrides.
+# rnull has one hardware queue of 256 tags and no poll queues. An existing
+# powered device must have the same attributes.
+setup_rnull() {
+	local name=${1:-rnull0} dir p cur
+	[ $# -gt 0 ] && shift
+	local -A v=([blocksize]=512 [size]=1024 [irqmode]=0)
+	for p in "$@"; do v[${p%%=*}]=${p#*=}; done
+	load_params rnull_mod
+	dir=/sys/kernel/config/rnull
+	[ -d "$dir" ] || fail "no $dir (configfs not mounted, or rnull_mod did not register)"
+	dir=$dir/$name
+	cur=0
+	[ -r "$dir/power" ] && read -r cur <"$dir/power"
+	if [ "$cur" = 1 ]; then
+		for p in "${!v[@]}"; do
+			read -r cur <"$dir/$p"
+			[ "$cur" = "${v[$p]}" ] || fail "rnull $name is powered with $p=$cur, not ${v[$p]}"
+		done
+	else
+		mkdir -p "$dir" || fail "cannot create $dir"
+		for p in "${!v[@]}"; do
+			echo "${v[$p]}" >"$dir/$p" || fail "rnull $name: cannot set $p=${v[$p]}"
+		done
+		echo 1 >"$dir/power" || fail "rnull $name: cannot power on"
+	fi
+	wait_disk "$name"
 }

@@ -78,6 +78,15 @@ pub(crate) const FEAT_ASYNC_EVENT: u8 = 0x0b;
 /// Largest I/O queue depth a create command can express (`QSIZE` is 16 bits, 0's based).
 pub(crate) const IO_QUEUE_MAX_DEPTH: u32 = 65536;
 
+/// A submission queue slot as it sits in DMA memory: the 64 bytes of a [`Command`], as eight
+/// quadwords in memory (little-endian) byte order.
+pub(crate) type SqEntry = [u64; 8];
+/// A completion queue slot as it sits in DMA memory: the 16 bytes of a [`Completion`], as four
+/// dwords in memory (little-endian) byte order.
+pub(crate) type CqEntry = [u32; 4];
+/// Index, in a [`CqEntry`], of the dword holding the phase tag and the status (DW3).
+pub(crate) const CQE_STATUS_DWORD: usize = 3;
+
 /// Read/Write CDW12: Force Unit Access.
 const RW_FUA: u32 = 1 << 30;
 /// Write Zeroes CDW12: Deallocate.
@@ -366,6 +375,11 @@ impl Command {
         *self = self.with_prps(prp1, prp2);
     }
 
+    /// Returns the command as the submission queue slot the controller reads.
+    pub(crate) fn to_entry(self) -> SqEntry {
+        zerocopy::transmute!(self)
+    }
+
     /// Returns the command specific dwords 10 to 15, in CPU byte order.
     pub(crate) fn cdw10_15(&self) -> [u32; 6] {
         [
@@ -473,6 +487,21 @@ impl Completion {
     /// Returns the status field.
     pub(crate) fn status(&self) -> Status {
         Status::from_raw(self.status_with_phase() >> 1)
+    }
+
+    /// Returns the completion held in a completion queue slot.
+    pub(crate) fn from_entry(entry: CqEntry) -> Self {
+        zerocopy::transmute!(entry)
+    }
+
+    /// Returns the phase tag and status (see [`Completion::status_with_phase`]) from DW3 of a
+    /// completion queue slot, as read from memory ([`CqEntry`] index [`CQE_STATUS_DWORD`]).
+    ///
+    /// This lets the completion path check the phase tag with one 32-bit read before it copies
+    /// the rest of the entry.
+    pub(crate) fn status_with_phase_of(dw3: u32) -> u16 {
+        // CAST: the phase tag and status are the upper half of DW3.
+        (u32::from_le(dw3) >> 16) as u16
     }
 }
 
@@ -680,6 +709,50 @@ mod tests {
         // FUA in bit 30, the 0's based block count below, nothing else.
         assert_eq!(dw(&cmd, 12), 0x4000_ffff);
         assert_eq!(cmd.cdw10_15(), [u32::MAX, u32::MAX, 0x4000_ffff, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn queue_slots() -> Result {
+        // A command becomes its slot byte for byte: quadword i holds dwords 2i and 2i + 1.
+        let mut cmd = Command::read(1, 0x1_2345_6789, 7, 0xaaaa_b000, 0xcccc_d000_1000, true);
+        cmd.set_cid(0xbeef);
+        let slot = cmd.to_entry();
+        let qw = |i: usize| u64::from_le(slot[i]);
+        for i in 0..8 {
+            assert_eq!(
+                qw(i),
+                u64::from(dw(&cmd, 2 * i)) | u64::from(dw(&cmd, 2 * i + 1)) << 32
+            );
+        }
+        assert_eq!(qw(0), 0x0000_0001_beef_0002);
+        assert_eq!(qw(3), 0xaaaa_b000);
+        assert_eq!(qw(4), 0xcccc_d000_1000);
+        assert_eq!(qw(5), 0x0000_0001_2345_6789);
+        assert_eq!(qw(6), 0x4000_0007);
+
+        // A completion slot, as the controller writes it, read back into its fields.
+        let slot: CqEntry = [0xdead_beef, 0, 0x0002_0005, 0x0003_1234].map(u32::to_le);
+        let cqe = Completion::from_entry(slot);
+        assert_eq!(cqe, completion([0xdead_beef, 0, 0x0002_0005, 0x0003_1234]));
+        assert_eq!(cqe.result(), 0xdead_beef);
+        assert_eq!(cqe.sq_head(), 5);
+        assert_eq!(cqe.sq_id(), 2);
+        assert_eq!(cqe.cid(), 0x1234);
+        assert!(cqe.phase());
+        assert_eq!(cqe.status().into_raw(), 1);
+
+        // The phase check reads DW3 alone.
+        let dw3 = slot[CQE_STATUS_DWORD];
+        assert_eq!(
+            Completion::status_with_phase_of(dw3),
+            cqe.status_with_phase()
+        );
+        assert_eq!(
+            Completion::status_with_phase_of(0xfffe_0000u32.to_le()),
+            0xfffe
+        );
+        assert_eq!(Completion::status_with_phase_of(0x0001_ffffu32.to_le()), 1);
         Ok(())
     }
 

@@ -137,6 +137,8 @@ register! {
 /// `CC.SHN` value requesting a normal shutdown.
 pub(crate) const SHN_NORMAL: u32 = 1;
 /// `CC.SHN` value requesting an abrupt shutdown.
+// Used by the reset path (abrupt shutdown on surprise removal), a later stage.
+#[allow(dead_code)]
 pub(crate) const SHN_ABRUPT: u32 = 2;
 /// `CSTS.SHST` value reporting that shutdown processing is complete.
 pub(crate) const SHST_COMPLETE: u32 = 2;

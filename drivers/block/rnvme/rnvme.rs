@@ -2,47 +2,250 @@
 
 //! rnvme: an NVMe PCI block driver in Rust.
 //!
-//! Stage 1 in progress: the driver binds to NVMe-class PCI functions (class code `0x010802`),
-//! maps BAR0 and reports the controller's capabilities and version. It does not enable the
-//! controller and binds no disks yet.
+//! Stage 2 in progress: the driver binds to NVMe-class PCI functions (class code `0x010802`),
+//! brings the controller up with an admin queue, identifies it and its active namespaces, and
+//! negotiates the number of I/O queues. It creates no I/O queues and registers no disks yet.
 //!
-//! The hardware-free building blocks are in place, each with its KUnit suite:
+//! The modules:
 //! - `regs`: controller registers and doorbell offsets,
 //! - `cmd`: submission and completion entries, command builders, status decoding,
 //! - `ring`: queue index and phase arithmetic, shadow doorbell events,
 //! - `prp`: PRP entries and lists from DMA segments,
-//! - `identify`: Identify Controller, Identify Namespace and namespace list parsing.
+//! - `identify`: Identify Controller, Identify Namespace and namespace list parsing,
+//! - `queue`: a queue pair in coherent DMA memory and its doorbells,
+//! - `admin`: synchronous admin commands on the admin queue pair, polled,
+//! - `ctrl`: controller disable, admin queue setup, enable and shutdown.
+//!
+//! The first five are pure and carry the KUnit suites; the last three touch the hardware.
 
 use kernel::{
-    device::Core,
+    device::{
+        Bound,
+        Core, //
+    },
     io::Io,
     pci,
-    prelude::*, //
+    prelude::*,
+    str::BStr,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    }, //
 };
 
-// The queue, admin and I/O code that uses most of these lands in the next stage; until then
-// only their KUnit suites do.
+mod admin;
+// The admin commands are in use; the I/O command set (read, write, flush, write zeroes,
+// discard), the status codes and their block layer mapping wait for the I/O path of the next
+// stage, and outside KUnit builds nothing uses them yet.
 #[allow(dead_code)]
 mod cmd;
-#[allow(dead_code)]
+mod ctrl;
 mod identify;
+// Used by the I/O path of the next stage; until then only its KUnit suite uses it.
 #[allow(dead_code)]
 mod prp;
-#[allow(dead_code)]
+mod queue;
 mod regs;
-#[allow(dead_code)]
 mod ring;
+
+use crate::{
+    ctrl::Ctrl,
+    identify::{
+        IdCtrl,
+        IdNs, //
+    }, //
+};
 
 /// BAR0 with the controller properties and the first doorbells.
 type Bar0<'bound> = pci::Bar<'bound, { regs::BAR0_SIZE }>;
 
+/// Instance number of the next controller: controllers are `rnvme0`, `rnvme1`, ... in probe
+/// order, and their namespaces `rnvme<instance>n<nsid>`. Numbers are not reused.
+static NEXT_INSTANCE: Atomic<u32> = Atomic::new(0);
+
 /// The PCI driver.
 struct RnvmeDriver;
 
-/// A bound controller.
+/// An active namespace the driver can use.
+// Read when the disks are registered, next stage.
+#[allow(dead_code)]
+struct Namespace {
+    /// Namespace identifier.
+    nsid: u32,
+    /// Its Identify Namespace data.
+    id: IdNs,
+}
+
+/// A bound controller, the driver data of its PCI function.
+///
+/// Teardown: [`RnvmeDriver::unbind`] shuts the controller down; then the fields drop in
+/// declaration order. Dropping `ctrl` disables the controller, frees the admin queue and
+/// unmaps the BAR, in that order (see [`Ctrl`]); the other fields are plain data.
+#[pin_data]
 struct Controller<'bound> {
-    /// The register mapping, held as long as the device is bound.
-    _bar: Bar0<'bound>,
+    /// The controller, its registers and its admin queue.
+    #[pin]
+    ctrl: Ctrl<'bound>,
+    /// Instance number: the controller is `rnvme<instance>`.
+    instance: u32,
+    /// Identify Controller data.
+    // Read by the I/O path (write cache, discard, write zeroes support), next stage.
+    #[allow(dead_code)]
+    id: IdCtrl,
+    /// Largest transfer of one command, in bytes.
+    // Read when the disks are registered, next stage.
+    #[allow(dead_code)]
+    max_transfer: usize,
+    /// The active namespaces, in increasing identifier order.
+    // Read when the disks are registered, next stage.
+    #[allow(dead_code)]
+    namespaces: KVec<Namespace>,
+    /// How many I/O queue pairs the controller granted.
+    // Read when the I/O queues are created, next stage.
+    #[allow(dead_code)]
+    io_queues: u32,
+}
+
+impl Controller<'_> {
+    /// Identifies the controller and logs what it is.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`admin::Admin::identify_controller`].
+    fn identify(pdev: &pci::Device<Bound>, ctrl: &Ctrl<'_>, instance: u32) -> Result<IdCtrl> {
+        let id = ctrl.admin().identify_controller()?;
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        dev_info!(
+            pdev,
+            "rnvme{}: {}, serial {}, firmware {}, NN {}\n",
+            instance,
+            BStr::from_bytes(id.model()),
+            BStr::from_bytes(id.serial()),
+            BStr::from_bytes(id.firmware()),
+            id.nn
+        );
+        dev_info!(
+            pdev,
+            "rnvme{}: MDTS {} (max transfer {} KiB), volatile write cache {}, ONCS {:#06x} \
+             (discard {}, write zeroes {}), shadow doorbells {}, SGLs {}\n",
+            instance,
+            id.mdts,
+            Self::max_transfer(ctrl, &id) / 1024,
+            yes_no(id.has_volatile_write_cache()),
+            id.oncs,
+            yes_no(id.supports_dsm()),
+            yes_no(id.supports_write_zeroes()),
+            yes_no(id.supports_dbbuf()),
+            yes_no(id.supports_sgls())
+        );
+        Ok(id)
+    }
+
+    /// Returns the largest transfer of one command, in bytes: `MDTS` is in units of the
+    /// controller's minimum memory page size.
+    fn max_transfer(ctrl: &Ctrl<'_>, id: &IdCtrl) -> usize {
+        id.max_transfer_bytes(ctrl.min_page_size())
+    }
+
+    /// Identifies the active namespaces and logs each usable one; namespaces formatted with
+    /// metadata are skipped with a warning.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`admin::Admin::active_namespaces`] and [`admin::Admin::identify_namespace`],
+    /// except `EOPNOTSUPP`.
+    fn scan_namespaces(
+        pdev: &pci::Device<Bound>,
+        ctrl: &Ctrl<'_>,
+        instance: u32,
+    ) -> Result<KVec<Namespace>> {
+        let admin = ctrl.admin();
+        let nsids = admin.active_namespaces()?;
+        let mut namespaces = KVec::with_capacity(nsids.len(), GFP_KERNEL).inspect_err(|e| {
+            dev_err!(
+                pdev,
+                "rnvme{}: cannot store namespaces: {:?}\n",
+                instance,
+                e
+            )
+        })?;
+        for nsid in nsids {
+            let id = match admin.identify_namespace(nsid) {
+                Ok(id) => id,
+                Err(e) if e == EOPNOTSUPP => {
+                    dev_warn!(
+                        pdev,
+                        "rnvme{}n{}: skipped: its LBA format carries metadata\n",
+                        instance,
+                        nsid
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    dev_err!(
+                        pdev,
+                        "rnvme{}n{}: cannot use the namespace: {:?}\n",
+                        instance,
+                        nsid,
+                        e
+                    );
+                    return Err(e);
+                }
+            };
+            dev_info!(
+                pdev,
+                "rnvme{}n{}: {} sectors of {} bytes ({} MiB)\n",
+                instance,
+                nsid,
+                id.nsze,
+                id.lba_size(),
+                id.capacity_sectors() >> 11
+            );
+            // Cannot fail: the vector has room for every active namespace.
+            namespaces
+                .push_within_capacity(Namespace { nsid, id })
+                .map_err(|_| {
+                    dev_err!(pdev, "rnvme{}n{}: no room to store it\n", instance, nsid);
+                    ENOMEM
+                })?;
+        }
+        if namespaces.is_empty() {
+            dev_info!(pdev, "rnvme{}: no usable namespace\n", instance);
+        }
+        Ok(namespaces)
+    }
+
+    /// Asks for one I/O queue pair per CPU and returns how many the controller granted.
+    ///
+    /// The kernel crate of Linux 7.3 has no `num_online_cpus()`; `nr_cpu_ids()` (the possible
+    /// CPUs) stands in for it, which is what a fixed CPU count, as in the test guest, has too.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`admin::Admin::set_num_queues`]; `ENODEV` if the controller granted none.
+    fn request_io_queues(pdev: &pci::Device<Bound>, ctrl: &Ctrl<'_>, instance: u32) -> Result<u32> {
+        let wanted = kernel::cpu::nr_cpu_ids();
+        let (sq, cq) = ctrl.admin().set_num_queues(wanted)?;
+        let granted = wanted.min(sq).min(cq);
+        if granted == 0 {
+            dev_err!(
+                pdev,
+                "rnvme{}: the controller grants no I/O queue\n",
+                instance
+            );
+            return Err(ENODEV);
+        }
+        dev_info!(
+            pdev,
+            "rnvme{}: {} I/O queue pairs requested, {} granted (controller allocated {} SQ, {} CQ)\n",
+            instance,
+            wanted,
+            granted,
+            sq,
+            cq
+        );
+        Ok(granted)
+    }
 }
 
 kernel::pci_device_table!(
@@ -63,41 +266,82 @@ impl pci::Driver for RnvmeDriver {
 
     const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
 
+    /// Brings the controller up: enable the PCI function and bus mastering, map BAR0, read
+    /// `CAP`, disable the controller, set up the admin queue, enable the controller, identify
+    /// it and its namespaces, and negotiate the number of I/O queues.
+    ///
+    /// Any failure is reported with `dev_err!` and undoes what was done: dropping the parts
+    /// built so far disables the controller before its queue memory is freed.
     fn probe<'bound>(
         pdev: &'bound pci::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        pdev.enable_device_mem()?;
-        pdev.set_master();
+        pin_init::pin_init_scope(move || {
+            pdev.enable_device_mem()
+                .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
+            pdev.set_master();
 
-        let bar = pdev
-            .iomap_region_sized::<{ regs::BAR0_SIZE }>(0, c"rnvme")
-            .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?;
+            // The controller can address 64 bits, but the kernel crate of Linux 7.3 offers
+            // `dma_set_mask_and_coherent()` only as an `unsafe fn`, and this driver has no
+            // `unsafe`. Until a safe probe-time wrapper exists, the PCI default (32 bits) stays:
+            // the queues and buffers are allocated below 4 GiB, which the device reaches.
 
-        let cap = bar.try_read(regs::CAP)?;
-        if cap.into_raw() == u64::MAX {
-            // All ones: the device is gone or not answering.
-            dev_err!(pdev, "controller registers read as all ones\n");
-            return Err(ENODEV);
+            let bar = pdev
+                .iomap_region_sized::<{ regs::BAR0_SIZE }>(0, c"rnvme")
+                .inspect_err(|e| dev_err!(pdev, "cannot map BAR0: {:?}\n", e))?;
+
+            let cap = bar
+                .try_read(regs::CAP)
+                .inspect_err(|e| dev_err!(pdev, "cannot read CAP: {:?}\n", e))?;
+            if cap.into_raw() == u64::MAX {
+                // All ones: the device is gone or not answering.
+                dev_err!(pdev, "controller registers read as all ones\n");
+                return Err(ENODEV);
+            }
+            let (major, minor, tertiary) = bar.read(regs::VS).version();
+            let instance = NEXT_INSTANCE.fetch_add(1, Relaxed);
+
+            dev_info!(
+                pdev,
+                "rnvme{}: NVMe {}.{}.{}: CAP {:#018x}: MQES {}, TO {} ms, DSTRD {}, CSS {:#x}, \
+                 MPS {}..{}\n",
+                instance,
+                major,
+                minor,
+                tertiary,
+                cap.into_raw(),
+                cap.max_queue_entries(),
+                cap.ready_timeout_ms(),
+                cap.doorbell_stride(),
+                u8::from(cap.css()),
+                u8::from(cap.mpsmin()),
+                u8::from(cap.mpsmax()),
+            );
+
+            let pdev: &'bound pci::Device<Bound> = pdev;
+            Ok(try_pin_init!(Controller {
+                // Disables the controller and programs the admin queue.
+                ctrl <- Ctrl::new(pdev, bar, cap),
+                // From here on, a failure drops `ctrl`, which disables the controller again.
+                _: {
+                    ctrl.enable()?;
+                },
+                instance,
+                id: Controller::identify(pdev, &ctrl, *instance)?,
+                max_transfer: Controller::max_transfer(&ctrl, id),
+                namespaces: Controller::scan_namespaces(pdev, &ctrl, *instance)?,
+                io_queues: Controller::request_io_queues(pdev, &ctrl, *instance)?,
+            }))
+        })
+    }
+
+    /// Shuts the controller down (`CC.SHN`); dropping the driver data then disables it and frees
+    /// its queues.
+    fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        match this.ctrl.shutdown() {
+            Ok(()) => dev_info!(pdev, "rnvme{}: shutdown complete\n", this.instance),
+            Err(e) => dev_err!(pdev, "rnvme{}: shutdown failed: {:?}\n", this.instance, e),
         }
-        let (major, minor, tertiary) = bar.read(regs::VS).version();
-
-        dev_info!(
-            pdev,
-            "NVMe {}.{}.{}: CAP {:#018x}: MQES {}, TO {} ms, DSTRD {}, CSS {:#x}, MPS {}..{}\n",
-            major,
-            minor,
-            tertiary,
-            cap.into_raw(),
-            cap.max_queue_entries(),
-            cap.ready_timeout_ms(),
-            cap.doorbell_stride(),
-            u8::from(cap.css()),
-            u8::from(cap.mpsmin()),
-            u8::from(cap.mpsmax()),
-        );
-
-        Ok(Controller { _bar: bar })
     }
 }
 
