@@ -134,6 +134,15 @@ struct cnvme_completion {
 
 static_assert(sizeof(struct cnvme_completion) == 16);
 
+/*
+ * A queue slot is the entry itself: the submission queue is an array of
+ * struct cnvme_command and the completion queue one of
+ * struct cnvme_completion, in coherent DMA memory. Seen as four little-endian
+ * dwords, a completion slot holds the phase tag and the status in this one
+ * (DW3), which the completion path reads alone before the rest of the entry.
+ */
+#define CNVME_CQE_STATUS_DWORD	3
+
 /* Status field: Do Not Retry. */
 #define CNVME_STATUS_DNR	BIT(14)
 /* Status field: More status information is in the Error Information log. */
@@ -299,6 +308,22 @@ static inline bool cnvme_cqe_phase(const struct cnvme_completion *cqe)
 static inline u16 cnvme_cqe_status(const struct cnvme_completion *cqe)
 {
 	return le16_to_cpu(cqe->status) >> 1;
+}
+
+/**
+ * cnvme_cqe_status_with_phase_of() - The phase tag and status of a
+ *	completion slot, from its DW3 alone.
+ * @dw3: DW3 of the slot, as read from memory (index %CNVME_CQE_STATUS_DWORD).
+ *
+ * This lets the completion path check the phase tag with one 32-bit read
+ * before it copies the rest of the entry.
+ *
+ * Return: the phase tag in bit 0 and the status field above, the upper half
+ * of DW3.
+ */
+static inline u16 cnvme_cqe_status_with_phase_of(__le32 dw3)
+{
+	return le32_to_cpu(dw3) >> 16;
 }
 
 /**

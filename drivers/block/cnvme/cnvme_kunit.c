@@ -315,6 +315,48 @@ static void read_write_layout(struct kunit *test)
 	expect_cdw10_15(test, &cmd, (const u32[]){ U32_MAX, U32_MAX, 0x4000ffff, 0, 0, 0 });
 }
 
+static void queue_slots(struct kunit *test)
+{
+	__le32 cq_slot[4] = {
+		cpu_to_le32(0xdeadbeef), 0, cpu_to_le32(0x00020005), cpu_to_le32(0x00031234),
+	};
+	struct cnvme_completion cqe, want;
+	struct cnvme_command cmd;
+	__le64 sq_slot[8];
+	unsigned int i;
+
+	/* A command becomes its slot byte for byte: quadword i holds dwords 2i and 2i + 1. */
+	cnvme_cmd_read(&cmd, 1, 0x123456789, 7, 0xaaaab000, 0xccccd0001000, true);
+	cnvme_cmd_set_cid(&cmd, 0xbeef);
+	memcpy(sq_slot, &cmd, sizeof(sq_slot));
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(sq_slot[i]),
+				    (u64)dw(&cmd, 2 * i) | (u64)dw(&cmd, 2 * i + 1) << 32,
+				    "quadword %u", i);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[0]), 0x00000001beef0002);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[3]), 0xaaaab000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[4]), 0xccccd0001000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[5]), 0x0000000123456789);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[6]), 0x40000007);
+
+	/* A completion slot, as the controller writes it, read back into its fields. */
+	memcpy(&cqe, cq_slot, sizeof(cqe));
+	want = completion(0xdeadbeef, 0, 0x00020005, 0x00031234);
+	KUNIT_EXPECT_MEMEQ(test, &cqe, &want, sizeof(cqe));
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(cqe.result), 0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_head), 5);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_id), 2);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.cid), 0x1234);
+	KUNIT_EXPECT_TRUE(test, cnvme_cqe_phase(&cqe));
+	KUNIT_EXPECT_EQ(test, cnvme_cqe_status(&cqe), 1);
+
+	/* The phase check reads DW3 alone. */
+	KUNIT_EXPECT_EQ(test, cnvme_cqe_status_with_phase_of(cq_slot[CNVME_CQE_STATUS_DWORD]),
+			le16_to_cpu(cqe.status));
+	KUNIT_EXPECT_EQ(test, cnvme_cqe_status_with_phase_of(cpu_to_le32(0xfffe0000)), 0xfffe);
+	KUNIT_EXPECT_EQ(test, cnvme_cqe_status_with_phase_of(cpu_to_le32(0x0001ffff)), 1);
+}
+
 static void cid_keeps_opcode(struct kunit *test)
 {
 	struct cnvme_command cmd;
@@ -536,6 +578,7 @@ static void retry(struct kunit *test)
 static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(entry_sizes),
 	KUNIT_CASE(read_write_layout),
+	KUNIT_CASE(queue_slots),
 	KUNIT_CASE(cid_keeps_opcode),
 	KUNIT_CASE(other_io_commands),
 	KUNIT_CASE(admin_commands),

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A queue pair: one submission and one completion queue in coherent DMA
+ * memory, and their doorbells.
+ *
+ * Both rings have the same depth and live in their own physically
+ * contiguous, page aligned coherent allocation, as CAP.CQR may require and as
+ * the admin queue base registers and the queue creation commands (PC set)
+ * expect. The host-side indices come from ring.h, the doorbell offsets from
+ * cnvme_doorbell_offset().
+ *
+ * A queue pair does no locking: its user serialises submissions and
+ * completion processing (the admin queue holds it under a mutex).
+ */
+
+#ifndef CNVME_QUEUE_H
+#define CNVME_QUEUE_H
+
+#include <linux/compiler_types.h>
+#include <linux/types.h>
+
+#include "cmd.h"
+#include "ring.h"
+
+struct device;
+
+/**
+ * struct cnvme_queue - A submission queue and the completion queue it
+ *	completes into, with the same identifier.
+ * @dev: the device the rings are allocated for.
+ * @qid: queue identifier; 0 is the admin queue pair.
+ * @sqes: submission queue slots, @sq_ring.depth of them.
+ * @sq_dma: DMA address of @sqes.
+ * @cqes: completion queue slots, @cq_ring.depth of them.
+ * @cq_dma: DMA address of @cqes.
+ * @sq_ring: host side of the submission queue: the tail.
+ * @cq_ring: host side of the completion queue: the head and the expected
+ *	phase.
+ * @sq_head: the submission queue head the controller reported last.
+ * @sq_doorbell: the submission queue tail doorbell, within the BAR.
+ * @cq_doorbell: the completion queue head doorbell, within the BAR.
+ *
+ * Set up with cnvme_queue_init(), which checks the depth and the doorbells,
+ * so the ring indices are always in bounds; freed with cnvme_queue_free().
+ */
+struct cnvme_queue {
+	struct device *dev;
+	u16 qid;
+	struct cnvme_command *sqes;
+	dma_addr_t sq_dma;
+	struct cnvme_completion *cqes;
+	dma_addr_t cq_dma;
+	struct cnvme_sq_ring sq_ring;
+	struct cnvme_cq_ring cq_ring;
+	u16 sq_head;
+	void __iomem *sq_doorbell;
+	void __iomem *cq_doorbell;
+};
+
+/**
+ * typedef cnvme_cqe_fn - Called on each completion cnvme_queue_reap() consumes.
+ * @cqe: a copy of the completion.
+ * @ctx: the caller's context.
+ */
+typedef void (*cnvme_cqe_fn)(const struct cnvme_completion *cqe, void *ctx);
+
+int cnvme_queue_init(struct cnvme_queue *q, struct device *dev,
+		     void __iomem *bar, size_t bar_size, u16 qid, u32 depth,
+		     u32 dstrd);
+void cnvme_queue_free(struct cnvme_queue *q);
+int cnvme_queue_submit(struct cnvme_queue *q, const struct cnvme_command *cmd);
+u32 cnvme_queue_reap(struct cnvme_queue *q, cnvme_cqe_fn fn, void *ctx);
+
+/**
+ * cnvme_queue_depth() - The number of slots of each ring.
+ * @q: the queue pair.
+ *
+ * Return: the depth, 2 to 65536.
+ */
+static inline u32 cnvme_queue_depth(const struct cnvme_queue *q)
+{
+	return q->sq_ring.depth;
+}
+
+#endif /* CNVME_QUEUE_H */
