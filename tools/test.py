@@ -21,6 +21,9 @@ import rnvme_vm as vm  # noqa: E402
 
 ROOT = vm.ROOT
 
+# Our drivers that serve I/O (cnvme joins when its I/O path lands, for parity).
+IO_DRIVERS = ("rnvme",)
+
 
 class Report:
     def __init__(self):
@@ -106,6 +109,16 @@ def guest_tests(args):
     for drv in ("rnvme", "cnvme"):
         if list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             tests.append(vm.Test(f"bringup-{drv}", ["tests/guest/bringup.sh", drv, "1"], 120))
+    # The I/O tests of each of our drivers that serves I/O, on the small identical
+    # controllers 2 (driver under test) and 3 (upstream nvme for reference).
+    for drv in IO_DRIVERS:
+        if not list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            continue
+        tests += [
+            vm.Test(f"io-matrix-{drv}", ["tests/guest/io-matrix.sh", drv, "2", "3"], 900),
+            vm.Test(f"cross-driver-{drv}", ["tests/guest/cross-driver.sh", drv, "2"], 300),
+            vm.Test(f"bind-cycles-{drv}", ["tests/guest/bind-cycles.sh", drv, "2", "20"], 300),
+        ]
     return tests
 
 
@@ -149,7 +162,10 @@ def main():
     if not args.no_lint:
         lint_gates(rep, args.build)
 
+    # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
+    # controllers for the I/O tests over whole namespaces.
     ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
+    ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
     guest = vm.Guest(args.build, args.run_dir, ctrls)
     tests = guest_tests(args)
     print(f"rnvme: booting the guest ({len(tests)} guest tests, results in {args.run_dir})", flush=True)

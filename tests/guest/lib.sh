@@ -76,7 +76,8 @@ unbind() {
 	bdf=$(ctrl_bdf "$1") || exit 1
 	cur=$(ctrl_driver "$bdf")
 	[ -z "$cur" ] || echo "$bdf" >"/sys/bus/pci/drivers/$cur/unbind"
-	echo >"/sys/bus/pci/devices/$bdf/driver_override"
+	# "none" matches no driver: loading another NVMe driver later must not grab it.
+	echo none >"/sys/bus/pci/devices/$bdf/driver_override"
 }
 
 # kmsg_mark TEXT: write a unique marker line to the kernel log and print it;

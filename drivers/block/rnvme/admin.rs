@@ -396,8 +396,6 @@ impl<'a> Admin<'a> {
     /// # Errors
     ///
     /// `EINVAL` if `queue` is the admin queue pair; those of [`Admin::execute`].
-    // Used by the I/O queue setup, next stage.
-    #[allow(dead_code)]
     pub(crate) fn create_cq(&self, queue: &QueuePair, vector: Option<u16>) -> Result {
         let cmd = Command::create_cq(
             queue.qid(),
@@ -415,8 +413,6 @@ impl<'a> Admin<'a> {
     /// # Errors
     ///
     /// `EINVAL` if `queue` is the admin queue pair; those of [`Admin::execute`].
-    // Used by the I/O queue setup, next stage.
-    #[allow(dead_code)]
     pub(crate) fn create_sq(&self, queue: &QueuePair) -> Result {
         let cmd = Command::create_sq(queue.qid(), queue.depth(), queue.sq_dma(), queue.qid())?;
         self.execute(cmd).map(|_| ())
@@ -427,8 +423,6 @@ impl<'a> Admin<'a> {
     /// # Errors
     ///
     /// Those of [`Admin::execute`].
-    // Used by the I/O queue teardown, next stage.
-    #[allow(dead_code)]
     pub(crate) fn delete_sq(&self, qid: u16) -> Result {
         self.execute(Command::delete_sq(qid)).map(|_| ())
     }
@@ -438,8 +432,6 @@ impl<'a> Admin<'a> {
     /// # Errors
     ///
     /// Those of [`Admin::execute`].
-    // Used by the I/O queue teardown, next stage.
-    #[allow(dead_code)]
     pub(crate) fn delete_cq(&self, qid: u16) -> Result {
         self.execute(Command::delete_cq(qid)).map(|_| ())
     }

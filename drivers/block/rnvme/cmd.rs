@@ -590,6 +590,23 @@ pub(crate) enum BlkStatus {
     Transport,
 }
 
+impl BlkStatus {
+    /// Returns the kernel error that ends a request with this outcome: the block layer turns
+    /// it back into the matching `BLK_STS_*` code (`errno_to_blk_status`).
+    pub(crate) fn to_result(self) -> Result {
+        match self {
+            Self::Ok => Ok(()),
+            Self::IoErr => Err(EIO),
+            Self::NotSupp => Err(EOPNOTSUPP),
+            Self::Medium => Err(ENODATA),
+            Self::Protection => Err(EILSEQ),
+            Self::NoSpace => Err(ENOSPC),
+            Self::Target => Err(EREMOTEIO),
+            Self::Transport => Err(ENOLINK),
+        }
+    }
+}
+
 impl Status {
     /// Returns the status code type.
     pub(crate) fn code_type(self) -> u8 {
@@ -912,6 +929,19 @@ mod tests {
         assert!(completion([0, 0, 0, 1 << 31]).status().dnr());
         // The phase tag is not part of the status.
         assert!(completion([0, 0, 0, 1 << 16]).status().is_success());
+        Ok(())
+    }
+
+    #[test]
+    fn blk_status_errors() -> Result {
+        assert_eq!(BlkStatus::Ok.to_result(), Ok(()));
+        assert_eq!(BlkStatus::IoErr.to_result(), Err(EIO));
+        assert_eq!(BlkStatus::NotSupp.to_result(), Err(EOPNOTSUPP));
+        assert_eq!(BlkStatus::Medium.to_result(), Err(ENODATA));
+        assert_eq!(BlkStatus::Protection.to_result(), Err(EILSEQ));
+        assert_eq!(BlkStatus::NoSpace.to_result(), Err(ENOSPC));
+        assert_eq!(BlkStatus::Target.to_result(), Err(EREMOTEIO));
+        assert_eq!(BlkStatus::Transport.to_result(), Err(ENOLINK));
         Ok(())
     }
 

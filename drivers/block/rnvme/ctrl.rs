@@ -23,8 +23,12 @@ use kernel::{
         Io, //
     },
     page::PAGE_SIZE,
-    pci,
+    pci::{
+        self,
+        DevresBar, //
+    },
     prelude::*,
+    sync::Arc,
     time::Delta, //
 };
 
@@ -150,8 +154,9 @@ pub(crate) struct Ctrl<'bound> {
     /// unmapped.
     #[pin]
     admin: AdminQueue,
-    /// Controller registers and doorbells; dropped last.
-    bar: Bar0<'bound>,
+    /// Controller registers and doorbells, shared with the I/O path, which reaches them from
+    /// blk-mq and interrupt context through the device-managed guard; dropped last.
+    bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
 }
 
 impl<'bound> Ctrl<'bound> {
@@ -213,6 +218,7 @@ impl<'bound> Ctrl<'bound> {
             Self::program_admin_queue(pdev, &bar, &queue)?;
 
             // INVARIANT: the admin queue registers point at `queue`, which `admin` takes.
+            let bar = Arc::new(bar.into_devres()?, GFP_KERNEL)?;
             Ok(try_pin_init!(Self {
                 pdev,
                 cap,
@@ -268,8 +274,9 @@ impl<'bound> Ctrl<'bound> {
                 e
             )
         })?;
-        self.bar.write_reg(cc);
-        wait_ready(&self.bar, self.cap, true).inspect_err(|e| {
+        let bar = self.bar()?;
+        bar.write_reg(cc);
+        wait_ready(bar, self.cap, true).inspect_err(|e| {
             if *e == EIO {
                 dev_err!(
                     self.pdev,
@@ -303,16 +310,16 @@ impl<'bound> Ctrl<'bound> {
     /// `ETIMEDOUT` if the shutdown does not complete in time, `ENODEV` if the controller
     /// registers read as all ones.
     pub(crate) fn shutdown(&self) -> Result {
-        let csts = read_csts(&self.bar)
+        let bar = self.bar()?;
+        let csts = read_csts(bar)
             .inspect_err(|_| dev_err!(self.pdev, "cannot shut down: status reads all ones\n"))?;
-        let cc = self.bar.read(regs::CC);
+        let cc = bar.read(regs::CC);
         if !cc.en() || !csts.rdy() {
             return Ok(());
         }
-        self.bar
-            .write_reg(cc.with_const_shn::<{ regs::SHN_NORMAL }>());
+        bar.write_reg(cc.with_const_shn::<{ regs::SHN_NORMAL }>());
         read_poll_timeout(
-            || read_csts(&self.bar),
+            || read_csts(bar),
             |csts| csts.shutdown_complete(),
             POLL_INTERVAL,
             SHUTDOWN_TIMEOUT,
@@ -329,13 +336,42 @@ impl<'bound> Ctrl<'bound> {
     }
 
     /// Returns the issuer of admin commands.
-    pub(crate) fn admin(&self) -> Admin<'_> {
-        Admin::new(&self.admin, &self.bar, self.pdev)
+    ///
+    /// # Errors
+    ///
+    /// `ENXIO` if the BAR was revoked (see [`Ctrl::bar`]).
+    pub(crate) fn admin(&self) -> Result<Admin<'_>> {
+        Ok(Admin::new(&self.admin, self.bar()?, self.pdev))
     }
 
     /// Returns the controller's minimum memory page size (`CAP.MPSMIN`), the unit of `MDTS`.
     pub(crate) fn min_page_size(&self) -> PageSize {
         self.min_page
+    }
+
+    /// Returns the memory page size programmed in `CC.MPS`, the page of PRP entries.
+    pub(crate) fn page_size(&self) -> PageSize {
+        self.page
+    }
+
+    /// Returns the controller's capabilities.
+    pub(crate) fn cap(&self) -> CAP {
+        self.cap
+    }
+
+    /// Returns the BAR for the I/O path.
+    pub(crate) fn shared_bar(&self) -> Arc<DevresBar<{ regs::BAR0_SIZE }>> {
+        self.bar.clone()
+    }
+
+    /// Returns the controller registers.
+    ///
+    /// # Errors
+    ///
+    /// `ENXIO` if the BAR was revoked: the device is no longer bound, which cannot happen while
+    /// a [`Ctrl`] exists (its owner is the driver data of the bound device).
+    fn bar(&self) -> Result<&Bar0<'_>> {
+        self.bar.access(self.pdev.as_ref()).map_err(|_| ENXIO)
     }
 }
 
@@ -344,8 +380,10 @@ impl PinnedDrop for Ctrl<'_> {
     fn drop(self: Pin<&mut Self>) {
         // Stop the controller before the admin queue memory goes (the fields drop after this).
         // A failure is reported by `disable()`; there is nothing more to do about it here.
-        if disable(self.pdev, &self.bar, self.cap).is_ok() {
-            dev_dbg!(self.pdev, "controller disabled\n");
+        if let Ok(bar) = self.bar() {
+            if disable(self.pdev, bar, self.cap).is_ok() {
+                dev_dbg!(self.pdev, "controller disabled\n");
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ pub(crate) struct Prp {
 }
 
 /// Validates `segs` for page size `page` and returns the number of PRP entries they need.
-fn count_entries(segs: &[Segment], page: PageSize) -> Result<usize> {
+pub(crate) fn count_entries(segs: &[Segment], page: PageSize) -> Result<usize> {
     let last = segs.len().checked_sub(1).ok_or(EINVAL)?;
     let mut count = 0usize;
     for (i, seg) in segs.iter().enumerate() {

@@ -72,6 +72,8 @@ pub(crate) struct QueuePair {
     cq_ring: CqRing,
     /// The submission queue head the controller reported last.
     sq_head: u16,
+    /// The tail last written to the doorbell.
+    sq_rung: u16,
     /// BAR offset of the submission queue tail doorbell.
     sq_doorbell: usize,
     /// BAR offset of the completion queue head doorbell.
@@ -114,6 +116,7 @@ impl QueuePair {
             sq_ring,
             cq_ring,
             sq_head: 0,
+            sq_rung: 0,
             sq_doorbell,
             cq_doorbell,
         })
@@ -145,13 +148,34 @@ impl QueuePair {
     ///
     /// `EBUSY` if the submission queue is full, as far as the completions reaped so far tell.
     pub(crate) fn submit(&mut self, bar: &Bar0<'_>, cmd: &Command) -> Result {
+        self.push(cmd)?;
+        self.ring_sq(bar)
+    }
+
+    /// Copies `cmd` into the next submission queue slot without telling the controller: a
+    /// batch of commands is followed by one [`QueuePair::ring_sq`].
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the submission queue is full, as far as the completions reaped so far tell.
+    pub(crate) fn push(&mut self, cmd: &Command) -> Result {
         if self.sq_ring.is_full(self.sq_head) {
             return Err(EBUSY);
         }
         let slot = usize::from(self.sq_ring.tail());
         io_project!(self.sq, [try: slot]).copy_write(cmd.to_entry());
-        let tail = self.sq_ring.advance();
-        // The doorbell is a `writel`, which orders the slot's write to memory before it.
+        self.sq_ring.advance();
+        Ok(())
+    }
+
+    /// Rings the submission queue tail doorbell if commands were pushed since the last time.
+    pub(crate) fn ring_sq(&mut self, bar: &Bar0<'_>) -> Result {
+        let tail = self.sq_ring.tail();
+        if tail == self.sq_rung {
+            return Ok(());
+        }
+        self.sq_rung = tail;
+        // The doorbell is a `writel`, which orders the slots' writes to memory before it.
         bar.try_write32(u32::from(tail), self.sq_doorbell)
     }
 

@@ -19,17 +19,27 @@
 //! The first five are pure and carry the KUnit suites; the last three touch the hardware.
 
 use kernel::{
+    block::mq::gen_disk::{
+        GenDisk,
+        GenDiskBuilder, //
+    },
     device::{
         Bound,
         Core, //
     },
     io::Io,
+    irq,
+    new_mutex,
     pci,
     prelude::*,
     str::BStr,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
     }, //
 };
 
@@ -41,8 +51,7 @@ mod admin;
 mod cmd;
 mod ctrl;
 mod identify;
-// Used by the I/O path of the next stage; until then only its KUnit suite uses it.
-#[allow(dead_code)]
+mod io;
 mod prp;
 mod queue;
 mod regs;
@@ -53,6 +62,14 @@ use crate::{
     identify::{
         IdCtrl,
         IdNs, //
+    },
+    io::{
+        IoOps,
+        IoQueues,
+        NsQueue,
+        QueueIrq,
+        IO_QUEUE_DEPTH,
+        MAX_SEGMENTS, //
     }, //
 };
 
@@ -67,8 +84,6 @@ static NEXT_INSTANCE: Atomic<u32> = Atomic::new(0);
 struct RnvmeDriver;
 
 /// An active namespace the driver can use.
-// Read when the disks are registered, next stage.
-#[allow(dead_code)]
 struct Namespace {
     /// Namespace identifier.
     nsid: u32,
@@ -76,33 +91,42 @@ struct Namespace {
     id: IdNs,
 }
 
+/// The I/O path of a controller: its I/O queues and the interrupt handlers that complete
+/// them. The handlers (and then the vectors) are freed before the queues.
+struct IoPath<'bound> {
+    /// One handler per MSI-X vector: vector 0 (admin, polled), then one per I/O queue; held
+    /// for its `Drop`, which frees them.
+    _irqs: pci::IrqHandlers<'bound, QueueIrq>,
+    /// The I/O queues, shared with the disks and the handlers.
+    io: Arc<IoQueues>,
+}
+
 /// A bound controller, the driver data of its PCI function.
 ///
-/// Teardown: [`RnvmeDriver::unbind`] shuts the controller down; then the fields drop in
-/// declaration order. Dropping `ctrl` disables the controller, frees the admin queue and
-/// unmaps the BAR, in that order (see [`Ctrl`]); the other fields are plain data.
+/// Teardown: [`RnvmeDriver::unbind`] removes the disks (waiting for their I/O), deletes the
+/// I/O queues and shuts the controller down; then the fields drop in declaration order: the
+/// interrupt handlers and vectors, the I/O queue memory, then `ctrl`, which disables the
+/// controller, frees the admin queue and releases the BAR (see [`Ctrl`]). Initialization runs
+/// in the opposite order, `ctrl` first.
 #[pin_data]
 struct Controller<'bound> {
+    /// One disk per usable namespace, `rnvme<instance>n<nsid>`; emptied by `unbind`.
+    #[pin]
+    disks: Mutex<KVec<GenDisk<IoOps>>>,
+    /// The I/O queues and their interrupts.
+    iopath: IoPath<'bound>,
     /// The controller, its registers and its admin queue.
     #[pin]
     ctrl: Ctrl<'bound>,
     /// Instance number: the controller is `rnvme<instance>`.
     instance: u32,
     /// Identify Controller data.
-    // Read by the I/O path (write cache, discard, write zeroes support), next stage.
-    #[allow(dead_code)]
     id: IdCtrl,
     /// Largest transfer of one command, in bytes.
-    // Read when the disks are registered, next stage.
-    #[allow(dead_code)]
     max_transfer: usize,
     /// The active namespaces, in increasing identifier order.
-    // Read when the disks are registered, next stage.
-    #[allow(dead_code)]
     namespaces: KVec<Namespace>,
     /// How many I/O queue pairs the controller granted.
-    // Read when the I/O queues are created, next stage.
-    #[allow(dead_code)]
     io_queues: u32,
 }
 
@@ -113,7 +137,7 @@ impl Controller<'_> {
     ///
     /// Those of [`admin::Admin::identify_controller`].
     fn identify(pdev: &pci::Device<Bound>, ctrl: &Ctrl<'_>, instance: u32) -> Result<IdCtrl> {
-        let id = ctrl.admin().identify_controller()?;
+        let id = ctrl.admin()?.identify_controller()?;
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         dev_info!(
             pdev,
@@ -159,7 +183,7 @@ impl Controller<'_> {
         ctrl: &Ctrl<'_>,
         instance: u32,
     ) -> Result<KVec<Namespace>> {
-        let admin = ctrl.admin();
+        let admin = ctrl.admin()?;
         let nsids = admin.active_namespaces()?;
         let mut namespaces = KVec::with_capacity(nsids.len(), GFP_KERNEL).inspect_err(|e| {
             dev_err!(
@@ -225,7 +249,7 @@ impl Controller<'_> {
     /// Those of [`admin::Admin::set_num_queues`]; `ENODEV` if the controller granted none.
     fn request_io_queues(pdev: &pci::Device<Bound>, ctrl: &Ctrl<'_>, instance: u32) -> Result<u32> {
         let wanted = kernel::cpu::nr_cpu_ids();
-        let (sq, cq) = ctrl.admin().set_num_queues(wanted)?;
+        let (sq, cq) = ctrl.admin()?.set_num_queues(wanted)?;
         let granted = wanted.min(sq).min(cq);
         if granted == 0 {
             dev_err!(
@@ -245,6 +269,115 @@ impl Controller<'_> {
             cq
         );
         Ok(granted)
+    }
+}
+
+impl<'bound> Controller<'bound> {
+    /// Allocates one MSI-X vector per I/O queue (after the admin queue's), creates the I/O
+    /// queues and registers their interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// Those of the vector allocation, the queue creation and the handler registration.
+    fn start_io(
+        pdev: &'bound pci::Device<Bound>,
+        ctrl: &Ctrl<'_>,
+        granted: u32,
+        instance: u32,
+    ) -> Result<IoPath<'bound>> {
+        let msix = pci::IrqTypes::default().with(pci::IrqType::MsiX);
+        let vectors = pdev
+            .alloc_irq_vectors_affinity(2, granted + 1, msix, 1)
+            .inspect_err(|e| dev_err!(pdev, "rnvme{}: no MSI-X vectors: {:?}\n", instance, e))?;
+        // CAST: at most `granted + 1` vectors.
+        let count = (vectors.len() - 1) as u32;
+        let tagset = Arc::pin_init(
+            kernel::block::mq::TagSet::new(count, IO_QUEUE_DEPTH - 1, 1),
+            GFP_KERNEL,
+        )
+        .inspect_err(|e| dev_err!(pdev, "rnvme{}: no tag set: {:?}\n", instance, e))?;
+        let io = IoQueues::create(
+            pdev,
+            ctrl.admin()?,
+            ctrl.shared_bar(),
+            tagset,
+            count,
+            ctrl.cap().doorbell_stride(),
+            ctrl.page_size(),
+        )?;
+        let irqs = vectors
+            .register_all(irq::Flags::TRIGGER_NONE, c"rnvme", |vector| {
+                Ok(QueueIrq::new(io.clone(), vector))
+            })
+            .inspect_err(|e| {
+                dev_err!(
+                    pdev,
+                    "rnvme{}: cannot request interrupts: {:?}\n",
+                    instance,
+                    e
+                )
+            })?;
+        dev_info!(
+            pdev,
+            "rnvme{}: {} I/O queues of {} entries\n",
+            instance,
+            io.len(),
+            IO_QUEUE_DEPTH
+        );
+        Ok(IoPath { _irqs: irqs, io })
+    }
+
+    /// Registers one disk per namespace.
+    ///
+    /// # Errors
+    ///
+    /// Those of the disk registration; the disks added so far are removed again.
+    fn add_disks(
+        pdev: &pci::Device<Bound>,
+        instance: u32,
+        namespaces: &[Namespace],
+        iopath: &IoPath<'_>,
+        max_transfer: usize,
+        write_cache: bool,
+    ) -> Result<KVec<GenDisk<IoOps>>> {
+        let io = &iopath.io;
+        let page = io.page_size();
+        // At most `MAX_SEGMENTS` pages: 129 PRP entries with an unaligned start, which fit in
+        // the one PRP list page of each request.
+        let max_bytes = max_transfer.min(MAX_SEGMENTS * page.bytes());
+        let mut disks = KVec::with_capacity(namespaces.len(), GFP_KERNEL)?;
+        for ns in namespaces {
+            let queue = Arc::new(
+                NsQueue {
+                    nsid: ns.nsid,
+                    lba_shift: ns.id.lba_shift(),
+                    io: io.clone(),
+                },
+                GFP_KERNEL,
+            )?;
+            let disk = GenDiskBuilder::new()
+                .capacity_sectors(ns.id.capacity_sectors())
+                .logical_block_size(ns.id.lba_size())?
+                .physical_block_size(ns.id.lba_size())?
+                .max_hw_sectors(u32::try_from(max_bytes >> 9)?)
+                // CAST: `MAX_SEGMENTS` is 128.
+                .max_segments(MAX_SEGMENTS as u16)
+                .virt_boundary(page.bytes() - 1)?
+                .write_cache(write_cache, write_cache)
+                .parent(pdev.as_ref())
+                .build(fmt!("rnvme{}n{}", instance, ns.nsid), io.tagset(), queue)
+                .inspect_err(|e| {
+                    dev_err!(
+                        pdev,
+                        "rnvme{}n{}: cannot add the disk: {:?}\n",
+                        instance,
+                        ns.nsid,
+                        e
+                    )
+                })?;
+            disks.push(disk, GFP_KERNEL)?;
+        }
+        Ok(disks)
     }
 }
 
@@ -331,6 +464,15 @@ impl pci::Driver for RnvmeDriver {
                 max_transfer: Controller::max_transfer(&ctrl, id),
                 namespaces: Controller::scan_namespaces(pdev, &ctrl, *instance)?,
                 io_queues: Controller::request_io_queues(pdev, &ctrl, *instance)?,
+                iopath: Controller::start_io(pdev, &ctrl, *io_queues, *instance)?,
+                disks <- new_mutex!(Controller::add_disks(
+                    pdev,
+                    *instance,
+                    namespaces,
+                    iopath,
+                    *max_transfer,
+                    id.has_volatile_write_cache(),
+                )?),
             }))
         })
     }
@@ -338,6 +480,19 @@ impl pci::Driver for RnvmeDriver {
     /// Shuts the controller down (`CC.SHN`); dropping the driver data then disables it and frees
     /// its queues.
     fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        // The disks first: removing one waits for its I/O, which the controller still
+        // completes. Drop them outside the lock.
+        let disks = core::mem::replace(&mut *this.disks.lock(), KVec::new());
+        drop(disks);
+        match this.ctrl.admin() {
+            Ok(admin) => this.iopath.io.delete(pdev, admin),
+            Err(e) => dev_err!(
+                pdev,
+                "rnvme{}: cannot delete the I/O queues: {:?}\n",
+                this.instance,
+                e
+            ),
+        }
         match this.ctrl.shutdown() {
             Ok(()) => dev_info!(pdev, "rnvme{}: shutdown complete\n", this.instance),
             Err(e) => dev_err!(pdev, "rnvme{}: shutdown failed: {:?}\n", this.instance, e),
