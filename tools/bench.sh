@@ -8,4 +8,9 @@ set -euo pipefail
 
 "$RNVME_ROOT/tools/deps.sh"
 build=$("$RNVME_ROOT/tools/build.sh" bench) || die "the bench kernel did not build (errors above)"
-exec python3 "$RNVME_ROOT/tools/bench.py" --build "$build" "$@"
+# Debian's interpreter, where tools/deps.sh installs python3-matplotlib for the
+# plots; a python3 earlier on PATH (pyenv, a venv) may lack it.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+"$py" -c 'import matplotlib' 2>/dev/null || die "$py cannot import matplotlib: install python3-matplotlib (tools/deps.sh)"
+exec "$py" "$RNVME_ROOT/tools/bench.py" --build "$build" "$@"

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
 	"clang${RNVME_LLVM}" "lld${RNVME_LLVM}" "llvm${RNVME_LLVM}" "libclang${RNVME_LLVM}-dev"
 	flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
-	qemu-system-x86 fio nvme-cli util-linux procps gawk python3
+	qemu-system-x86 fio nvme-cli util-linux procps gawk python3 python3-matplotlib
 )
 
 missing=()

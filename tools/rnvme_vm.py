@@ -99,6 +99,32 @@ def qemu_version():
     return out.splitlines()[0] if out else "unknown"
 
 
+def _call_progress(progress, results):
+    """Call the progress callback; False (after saying why) if it raised."""
+    try:
+        progress(results)
+        return True
+    except Exception as e:  # a reporting bug must not end a long run
+        print(f"rnvme: progress report failed, continuing without it: {e!r}", flush=True)
+        return False
+
+
+def _wait_polling(proc, timeout, progress, results):
+    """proc.wait(timeout) that calls progress(results) every second.
+    Returns (exit status, the callback or None if it failed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        try:
+            return proc.wait(timeout=min(1.0, left)), progress
+        except subprocess.TimeoutExpired:
+            pass
+        if progress is not None and not _call_progress(progress, results):
+            progress = None
+
+
 class Guest:
     def __init__(self, build_dir, run_dir, controllers, vcpus=None, mem=None):
         self.build = Path(build_dir)
@@ -144,8 +170,14 @@ class Guest:
         lines += ["\t:", "}"]
         (self.run_dir / "plan.sh").write_text("\n".join(lines) + "\n")
 
-    def run(self, tests, timeout=None, extra_cmdline=""):
-        """Boot, run `tests` in order, power off. Never raises for guest failures."""
+    def run(self, tests, timeout=None, extra_cmdline="", progress=None):
+        """Boot, run `tests` in order, power off. Never raises for guest failures.
+
+        `progress`, if given, is called with the results folder about once a
+        second while QEMU runs, and once more after it exits, so that the host
+        can report tests as their results/<test>/rc files appear. An exception
+        in it is printed once and the callback is dropped; the run goes on.
+        """
         self.run_dir.mkdir(parents=True, exist_ok=True)
         results = self.run_dir / "results"
         shutil.rmtree(results, ignore_errors=True)
@@ -175,11 +207,16 @@ class Guest:
             with open(self.run_dir / "qemu.log", "w") as log:
                 proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
                 try:
-                    rc = proc.wait(timeout=timeout)
+                    if progress is None:
+                        rc = proc.wait(timeout=timeout)
+                    else:
+                        rc, progress = _wait_polling(proc, timeout, progress, results)
                 except subprocess.TimeoutExpired:
                     timed_out = True
                     os.killpg(proc.pid, signal.SIGKILL)
                     rc = proc.wait()
+                if progress is not None:
+                    _call_progress(progress, results)
         finally:
             shutil.rmtree(img_dir, ignore_errors=True)
         run = RunResult(booted=(results / "ready").exists(), finished=(results / "done").exists(),
