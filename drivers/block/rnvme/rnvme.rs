@@ -482,7 +482,7 @@ impl pci::Driver for RnvmeDriver {
     fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
         // The disks first: removing one waits for its I/O, which the controller still
         // completes. Drop them outside the lock.
-        let disks = core::mem::replace(&mut *this.disks.lock(), KVec::new());
+        let disks = core::mem::take(&mut *this.disks.lock());
         drop(disks);
         match this.ctrl.admin() {
             Ok(admin) => this.iopath.io.delete(pdev, admin),
