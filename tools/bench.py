@@ -45,7 +45,7 @@ class Target:
 TARGETS = [
     Target("nvme", "nvme", nvme=True, serves_io=True, poll=True, params=("poll_queues=1",)),
     Target("rnvme", "rnvme", nvme=True, serves_io=True, poll=False),
-    Target("cnvme", "cnvme", nvme=True, serves_io=False, poll=False),
+    Target("cnvme", "cnvme", nvme=True, serves_io=True, poll=False),
     Target("null_blk", "null_blk", nvme=False, serves_io=True, poll=True,
            params=("queue_mode=2", "irqmode=0", "gb=1", "bs=512", "nr_devices=1",
                    "submit_queues={vcpus}", "poll_queues=1", "hw_queue_depth=256", "memory_backed=0")),

@@ -21,8 +21,8 @@ import rnvme_vm as vm  # noqa: E402
 
 ROOT = vm.ROOT
 
-# Our drivers that serve I/O (cnvme joins when its I/O path lands, for parity).
-IO_DRIVERS = ("rnvme",)
+# Our drivers that serve I/O: every I/O test runs against both.
+IO_DRIVERS = ("rnvme", "cnvme")
 
 
 class Report:

@@ -2,10 +2,10 @@
 /*
  * cnvme: an NVMe PCI block driver in C, the twin of the Rust driver rnvme.
  *
- * Stage 2 in progress: the driver binds to NVMe-class PCI functions (class
- * code 0x010802), brings the controller up with an admin queue, identifies it
- * and its active namespaces, and negotiates the number of I/O queues. It
- * creates no I/O queues and registers no disks yet.
+ * The driver binds to NVMe-class PCI functions (class code 0x010802), brings
+ * the controller up with an admin queue, identifies it and its active
+ * namespaces, negotiates the number of I/O queues, creates them with one
+ * MSI-X vector each and registers one disk per usable namespace.
  *
  * The files:
  * - regs.h: controller registers and doorbell offsets,
@@ -17,21 +17,26 @@
  *   parsing,
  * - queue.c: a queue pair in coherent DMA memory and its doorbells,
  * - admin.c: synchronous admin commands on the admin queue pair, polled,
- * - ctrl.c: controller disable, admin queue setup, enable and shutdown.
+ * - ctrl.c: controller disable, admin queue setup, enable and shutdown,
+ * - io.c: the I/O queue pairs, their interrupts and the blk-mq operations.
  *
  * The first five are pure and carry the KUnit suites in cnvme_kunit.c; the
- * last three touch the hardware.
+ * last four touch the hardware.
  */
 
 #include <linux/atomic.h>
 #include <linux/bitfield.h>
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/sprintf.h>
@@ -40,6 +45,7 @@
 #include "admin.h"
 #include "ctrl.h"
 #include "identify.h"
+#include "io.h"
 #include "regs.h"
 
 /*
@@ -60,8 +66,23 @@ struct cnvme_namespace {
 };
 
 /**
+ * struct cnvme_disk - The disk of a namespace.
+ * @disk: the disk, cnvme<instance>n<nsid>.
+ * @queue: its queue data.
+ */
+struct cnvme_disk {
+	struct gendisk *disk;
+	struct cnvme_ns_queue queue;
+};
+
+/**
  * struct cnvme_controller - A bound controller, the driver data of its PCI
  *	function.
+ * @disks: one disk per usable namespace.
+ * @nr_disks: the number of @disks.
+ * @io: the I/O queues, shared with the disks and the interrupt handlers.
+ * @nr_vectors: the MSI-X vectors allocated: vector 0 (admin, polled), then
+ *	one per I/O queue, each with its handler.
  * @ctrl: the controller, its registers and its admin queue.
  * @instance: instance number: the controller is cnvme<instance>.
  * @id: Identify Controller data.
@@ -70,11 +91,18 @@ struct cnvme_namespace {
  * @nr_namespaces: the number of @namespaces.
  * @io_queues: how many I/O queue pairs the controller granted.
  *
- * Teardown: cnvme_remove() shuts the controller down, then disables it and
- * frees the admin queue (cnvme_ctrl_destroy()), then unmaps the BAR, in that
+ * Teardown: cnvme_remove() removes the disks (waiting for their I/O),
+ * deletes the I/O queues and shuts the controller down; then it frees the
+ * interrupt handlers and vectors, the I/O queue memory and the tag set, then
+ * disables the controller and frees the admin queue (cnvme_ctrl_destroy()),
+ * then unmaps the BAR, in that order. Initialization runs in the opposite
  * order.
  */
 struct cnvme_controller {
+	struct cnvme_disk *disks;
+	unsigned int nr_disks;
+	struct cnvme_io_queues io;
+	int nr_vectors;
 	struct cnvme_ctrl ctrl;
 	u32 instance;
 	struct cnvme_id_ctrl id;
@@ -236,6 +264,179 @@ static int cnvme_request_io_queues(struct cnvme_controller *c)
 	return 0;
 }
 
+/* Frees the handlers of the first @nr MSI-X vectors of @c. */
+static void cnvme_free_irqs(struct cnvme_controller *c, struct pci_dev *pdev,
+			    int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		free_irq(pci_irq_vector(pdev, i),
+			 i ? (void *)&c->io.queues[i - 1] : (void *)&c->io);
+}
+
+/*
+ * Allocates one MSI-X vector per I/O queue (after the admin queue's),
+ * creates the I/O queues and registers their interrupt handlers.
+ */
+static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
+{
+	struct irq_affinity affd = { .pre_vectors = 1 };
+	struct blk_mq_tag_set *set = &c->io.tagset;
+	struct device *dev = &pdev->dev;
+	unsigned int count;
+	int vectors, i, ret;
+
+	vectors = pci_alloc_irq_vectors_affinity(pdev, 2, c->io_queues + 1,
+						 PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
+						 &affd);
+	if (vectors < 0) {
+		dev_err(dev, "cnvme%u: no MSI-X vectors: %pe\n", c->instance,
+			ERR_PTR(vectors));
+		return vectors;
+	}
+	count = vectors - 1;
+
+	set->ops = &cnvme_mq_ops;
+	set->nr_hw_queues = count;
+	set->nr_maps = 1;
+	set->queue_depth = CNVME_IO_QUEUE_DEPTH - 1;
+	set->cmd_size = sizeof(struct cnvme_rq);
+	set->numa_node = NUMA_NO_NODE;
+	ret = blk_mq_alloc_tag_set(set);
+	if (ret) {
+		dev_err(dev, "cnvme%u: no tag set: %pe\n", c->instance,
+			ERR_PTR(ret));
+		goto err_vectors;
+	}
+
+	ret = cnvme_io_create(&c->io, &c->ctrl, count);
+	if (ret)
+		goto err_tagset;
+
+	for (i = 0; i < vectors; i++) {
+		if (i)
+			ret = request_irq(pci_irq_vector(pdev, i), cnvme_io_irq,
+					  0, "cnvme", &c->io.queues[i - 1]);
+		else
+			ret = request_irq(pci_irq_vector(pdev, i),
+					  cnvme_admin_irq, 0, "cnvme", &c->io);
+		if (ret) {
+			dev_err(dev, "cnvme%u: cannot request interrupts: %pe\n",
+				c->instance, ERR_PTR(ret));
+			goto err_irqs;
+		}
+	}
+	c->nr_vectors = vectors;
+	dev_info(dev, "cnvme%u: %u I/O queues of %u entries\n", c->instance,
+		 c->io.nr_queues, CNVME_IO_QUEUE_DEPTH);
+	return 0;
+
+err_irqs:
+	cnvme_free_irqs(c, pdev, i);
+	cnvme_io_delete(&c->io, &c->ctrl.admin);
+	cnvme_io_free(&c->io);
+err_tagset:
+	blk_mq_free_tag_set(set);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+/*
+ * Undoes cnvme_start_io() once the I/O queues are deleted or the controller
+ * no longer runs: frees the interrupt handlers and vectors, the I/O queue
+ * memory and the tag set.
+ */
+static void cnvme_stop_io(struct cnvme_controller *c, struct pci_dev *pdev)
+{
+	cnvme_free_irqs(c, pdev, c->nr_vectors);
+	c->nr_vectors = 0;
+	pci_free_irq_vectors(pdev);
+	cnvme_io_free(&c->io);
+	blk_mq_free_tag_set(&c->io.tagset);
+}
+
+static const struct block_device_operations cnvme_bdev_ops = {
+	.owner		= THIS_MODULE,
+};
+
+/* Removes the disks of @c, waiting for their I/O. */
+static void cnvme_remove_disks(struct cnvme_controller *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_disks; i++) {
+		del_gendisk(c->disks[i].disk);
+		put_disk(c->disks[i].disk);
+	}
+	kfree(c->disks);
+	c->disks = NULL;
+	c->nr_disks = 0;
+}
+
+/* Registers one disk per namespace; on failure, removes those added so far. */
+static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
+{
+	size_t page = (size_t)1 << c->io.page_shift;
+	bool write_cache = cnvme_id_ctrl_has_volatile_write_cache(&c->id);
+	/*
+	 * One PRP list page per request: with the first segment possibly
+	 * unaligned, at most CNVME_MAX_SEGMENTS - 1 full pages.
+	 */
+	size_t max_bytes = min(c->max_transfer, (CNVME_MAX_SEGMENTS - 1) * page);
+	struct device *dev = &pdev->dev;
+	unsigned int i;
+	int ret;
+
+	c->disks = kcalloc(c->nr_namespaces, sizeof(*c->disks), GFP_KERNEL);
+	if (!c->disks && c->nr_namespaces)
+		return -ENOMEM;
+	for (i = 0; i < c->nr_namespaces; i++) {
+		const struct cnvme_namespace *ns = &c->namespaces[i];
+		struct cnvme_disk *d = &c->disks[i];
+		u32 lba_size = cnvme_id_ns_lba_size(&ns->id);
+		struct queue_limits lim = {
+			.logical_block_size	= lba_size,
+			.physical_block_size	= lba_size,
+			.max_hw_sectors		= max_bytes >> SECTOR_SHIFT,
+			.max_segments		= CNVME_MAX_SEGMENTS,
+			.virt_boundary_mask	= page - 1,
+		};
+		struct gendisk *disk;
+
+		if (write_cache)
+			lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+		d->queue.nsid = ns->nsid;
+		d->queue.lba_shift = cnvme_id_ns_lba_shift(&ns->id);
+		d->queue.io = &c->io;
+
+		disk = blk_mq_alloc_disk(&c->io.tagset, &lim, &d->queue);
+		if (IS_ERR(disk)) {
+			ret = PTR_ERR(disk);
+			goto err;
+		}
+		disk->fops = &cnvme_bdev_ops;
+		snprintf(disk->disk_name, DISK_NAME_LEN, "cnvme%un%u",
+			 c->instance, ns->nsid);
+		set_capacity(disk, cnvme_id_ns_capacity_sectors(&ns->id));
+		ret = device_add_disk(dev, disk, NULL);
+		if (ret) {
+			put_disk(disk);
+			goto err;
+		}
+		d->disk = disk;
+		c->nr_disks++;
+	}
+	return 0;
+
+err:
+	dev_err(dev, "cnvme%un%u: cannot add the disk: %pe\n", c->instance,
+		c->namespaces[i].nsid, ERR_PTR(ret));
+	cnvme_remove_disks(c);
+	return ret;
+}
+
 /*
  * Brings the controller up: enable the PCI function and bus mastering, map
  * BAR0, read CAP, disable the controller, set up the admin queue, enable the
@@ -330,10 +531,19 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = cnvme_request_io_queues(c);
 	if (ret)
 		goto err_namespaces;
+	ret = cnvme_start_io(c, pdev);
+	if (ret)
+		goto err_namespaces;
+	ret = cnvme_add_disks(c, pdev);
+	if (ret)
+		goto err_io;
 
 	pci_set_drvdata(pdev, c);
 	return 0;
 
+err_io:
+	cnvme_io_delete(&c->io, &c->ctrl.admin);
+	cnvme_stop_io(c, pdev);
 err_namespaces:
 	kfree(c->namespaces);
 err_ctrl:
@@ -350,14 +560,18 @@ err_free:
 }
 
 /*
- * Shuts the controller down (CC.SHN), then disables it and frees its queues,
- * then lets go of the PCI function.
+ * Removes the disks, deletes the I/O queues and shuts the controller down
+ * (CC.SHN); then frees the interrupts and the I/O queues, disables the
+ * controller and frees the admin queue, then lets go of the PCI function.
  */
 static void cnvme_remove(struct pci_dev *pdev)
 {
 	struct cnvme_controller *c = pci_get_drvdata(pdev);
 	int ret;
 
+	/* The disks first: removing one waits for its I/O, which the controller still completes. */
+	cnvme_remove_disks(c);
+	cnvme_io_delete(&c->io, &c->ctrl.admin);
 	ret = cnvme_ctrl_shutdown(&c->ctrl);
 	if (ret)
 		dev_err(&pdev->dev, "cnvme%u: shutdown failed: %pe\n",
@@ -365,6 +579,7 @@ static void cnvme_remove(struct pci_dev *pdev)
 	else
 		dev_info(&pdev->dev, "cnvme%u: shutdown complete\n", c->instance);
 
+	cnvme_stop_io(c, pdev);
 	cnvme_ctrl_destroy(&c->ctrl);
 	pci_iounmap(pdev, c->ctrl.bar);
 	pci_release_region(pdev, 0);

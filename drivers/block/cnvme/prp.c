@@ -20,8 +20,9 @@
 #define PRP_ENTRY_SIZE	8
 
 /*
- * Walks the PRP entries of segments that passed prp_count_entries(): the first
- * byte, then each further page. Callers ask for no more entries than counted.
+ * Walks the PRP entries of segments that passed cnvme_prp_count_entries():
+ * the first byte, then each further page. Callers ask for no more entries
+ * than counted.
  */
 struct prp_walk {
 	const struct cnvme_segment *seg;
@@ -30,10 +31,20 @@ struct prp_walk {
 	unsigned int page_shift;
 };
 
-/* Validates @segs for @page_shift and counts the PRP entries they need. */
-static int prp_count_entries(const struct cnvme_segment *segs,
-			     unsigned int nr_segs, unsigned int page_shift,
-			     u64 *count)
+/**
+ * cnvme_prp_count_entries() - Validate DMA segments for PRPs and count the
+ *	PRP entries they need.
+ * @segs: the data.
+ * @nr_segs: the number of @segs.
+ * @page_shift: the controller memory page size.
+ * @count: where to store the count, PRP1 included, on success only.
+ *
+ * Return: 0, or -EINVAL if cnvme_prp_build() would refuse @segs for their
+ * layout (see prp.h).
+ */
+int cnvme_prp_count_entries(const struct cnvme_segment *segs,
+			    unsigned int nr_segs, unsigned int page_shift,
+			    u64 *count)
 {
 	unsigned int i;
 	u64 n = 0;
@@ -63,6 +74,7 @@ static int prp_count_entries(const struct cnvme_segment *segs,
 	*count = n;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(cnvme_prp_count_entries);
 
 static void prp_walk_start(struct prp_walk *walk,
 			   const struct cnvme_segment *segs,
@@ -129,7 +141,7 @@ int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 	u64 count, left, prp2 = 0;
 	int ret;
 
-	ret = prp_count_entries(segs, nr_segs, page_shift, &count);
+	ret = cnvme_prp_count_entries(segs, nr_segs, page_shift, &count);
 	if (ret)
 		return ret;
 

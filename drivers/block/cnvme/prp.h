@@ -61,6 +61,9 @@ struct cnvme_prp {
 	unsigned int list_pages;
 };
 
+int cnvme_prp_count_entries(const struct cnvme_segment *segs,
+			    unsigned int nr_segs, unsigned int page_shift,
+			    u64 *count);
 int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 		    unsigned int page_shift, struct cnvme_prp_list *lists,
 		    unsigned int nr_lists, struct cnvme_prp *prp);

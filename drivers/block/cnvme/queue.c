@@ -97,15 +97,49 @@ void cnvme_queue_free(struct cnvme_queue *q)
  */
 int cnvme_queue_submit(struct cnvme_queue *q, const struct cnvme_command *cmd)
 {
-	u16 tail;
+	int ret;
 
+	ret = cnvme_queue_push(q, cmd);
+	if (ret)
+		return ret;
+	cnvme_queue_ring_sq(q);
+	return 0;
+}
+
+/**
+ * cnvme_queue_push() - Copy a command into the next submission queue slot
+ *	without telling the controller.
+ * @q: the queue pair.
+ * @cmd: the command, its identifier set.
+ *
+ * A batch of commands is followed by one cnvme_queue_ring_sq().
+ *
+ * Return: 0, or -EBUSY if the submission queue is full, as far as the
+ * completions reaped so far tell.
+ */
+int cnvme_queue_push(struct cnvme_queue *q, const struct cnvme_command *cmd)
+{
 	if (cnvme_sq_ring_is_full(&q->sq_ring, q->sq_head))
 		return -EBUSY;
 	memcpy(&q->sqes[q->sq_ring.tail], cmd, sizeof(*cmd));
-	tail = cnvme_sq_ring_advance(&q->sq_ring);
-	/* writel() orders the slot's write to memory before the doorbell. */
-	writel(tail, q->sq_doorbell);
+	cnvme_sq_ring_advance(&q->sq_ring);
 	return 0;
+}
+
+/**
+ * cnvme_queue_ring_sq() - Ring the submission queue tail doorbell if
+ *	commands were pushed since the last time.
+ * @q: the queue pair.
+ */
+void cnvme_queue_ring_sq(struct cnvme_queue *q)
+{
+	u16 tail = q->sq_ring.tail;
+
+	if (tail == q->sq_rung)
+		return;
+	q->sq_rung = tail;
+	/* writel() orders the slots' writes to memory before the doorbell. */
+	writel(tail, q->sq_doorbell);
 }
 
 /**

@@ -10,7 +10,8 @@
  * cnvme_doorbell_offset().
  *
  * A queue pair does no locking: its user serialises submissions and
- * completion processing (the admin queue holds it under a mutex).
+ * completion processing (the admin queue holds it under a mutex, an I/O
+ * queue under a spinlock taken with interrupts off).
  */
 
 #ifndef CNVME_QUEUE_H
@@ -37,6 +38,7 @@ struct device;
  * @cq_ring: host side of the completion queue: the head and the expected
  *	phase.
  * @sq_head: the submission queue head the controller reported last.
+ * @sq_rung: the submission queue tail last written to the doorbell.
  * @sq_doorbell: the submission queue tail doorbell, within the BAR.
  * @cq_doorbell: the completion queue head doorbell, within the BAR.
  *
@@ -53,6 +55,7 @@ struct cnvme_queue {
 	struct cnvme_sq_ring sq_ring;
 	struct cnvme_cq_ring cq_ring;
 	u16 sq_head;
+	u16 sq_rung;
 	void __iomem *sq_doorbell;
 	void __iomem *cq_doorbell;
 };
@@ -69,6 +72,8 @@ int cnvme_queue_init(struct cnvme_queue *q, struct device *dev,
 		     u32 dstrd);
 void cnvme_queue_free(struct cnvme_queue *q);
 int cnvme_queue_submit(struct cnvme_queue *q, const struct cnvme_command *cmd);
+int cnvme_queue_push(struct cnvme_queue *q, const struct cnvme_command *cmd);
+void cnvme_queue_ring_sq(struct cnvme_queue *q);
 u32 cnvme_queue_reap(struct cnvme_queue *q, cnvme_cqe_fn fn, void *ctx);
 
 /**

@@ -2,9 +2,10 @@
 
 //! rnvme: an NVMe PCI block driver in Rust.
 //!
-//! Stage 2 in progress: the driver binds to NVMe-class PCI functions (class code `0x010802`),
-//! brings the controller up with an admin queue, identifies it and its active namespaces, and
-//! negotiates the number of I/O queues. It creates no I/O queues and registers no disks yet.
+//! The driver binds to NVMe-class PCI functions (class code `0x010802`), brings the controller
+//! up with an admin queue, identifies it and its active namespaces, creates one I/O queue pair
+//! per granted MSI-X vector and registers one disk per namespace, `rnvme<ctrl>n<nsid>`, which
+//! serves reads, writes and flushes.
 //!
 //! The modules:
 //! - `regs`: controller registers and doorbell offsets,
@@ -14,9 +15,10 @@
 //! - `identify`: Identify Controller, Identify Namespace and namespace list parsing,
 //! - `queue`: a queue pair in coherent DMA memory and its doorbells,
 //! - `admin`: synchronous admin commands on the admin queue pair, polled,
-//! - `ctrl`: controller disable, admin queue setup, enable and shutdown.
+//! - `ctrl`: controller disable, admin queue setup, enable and shutdown,
+//! - `io`: I/O queue pairs, their interrupts and the blk-mq operations.
 //!
-//! The first five are pure and carry the KUnit suites; the last three touch the hardware.
+//! The first five are pure and carry the KUnit suites; the last four touch the hardware.
 
 use kernel::{
     block::mq::gen_disk::{
