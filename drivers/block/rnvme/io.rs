@@ -79,6 +79,9 @@ struct SqSide {
     qp: QueuePair,
     /// Where PRP lists are built before they are copied to the tag's list page.
     scratch: KVec<u64>,
+    /// The DMA segments of the request being submitted (as in cnvme, per queue rather than
+    /// on the stack: filling it needs no initialization per I/O).
+    segs: KVec<Segment>,
 }
 
 /// One I/O queue pair.
@@ -149,6 +152,7 @@ impl IoQueues {
                     sq <- new_spinlock_irq!(SqSide {
                         qp,
                         scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,
+                        segs: KVec::from_elem(Segment { addr: 0, len: 0 }, MAX_SEGMENTS, GFP_KERNEL)?,
                     }),
                     lists: Coherent::zeroed_slice(
                         pdev.as_ref(),
@@ -208,13 +212,9 @@ impl IoQueue {
 
     /// Builds the PRP entries of a request's DMA segments; a PRP list goes to the list page
     /// of tag `tag`. Returns PRP1 and PRP2.
-    fn prps(
-        &self,
-        side: &mut SqSide,
-        segs: &[Segment],
-        page: PageSize,
-        tag: u32,
-    ) -> Result<(u64, u64)> {
+    fn prps(&self, side: &mut SqSide, n: usize, page: PageSize, tag: u32) -> Result<(u64, u64)> {
+        let SqSide { scratch, segs, .. } = side;
+        let segs = segs.get(..n).ok_or(EINVAL)?;
         let tag = usize::try_from(tag)?;
         if tag >= IO_QUEUE_DEPTH as usize {
             return Err(EINVAL);
@@ -224,13 +224,13 @@ impl IoQueue {
         let dma = self.lists.dma_address() + (first * size_of::<u64>()) as u64;
         let mut lists = [ListPage {
             dma,
-            entries: &mut side.scratch[..],
+            entries: &mut scratch[..],
         }];
         let prp = prp::build(segs, page, &mut lists)?;
         if prp.list_pages > 0 {
             // The entries after PRP1, all in the one list page.
             let used = prp::count_entries(segs, page)? - 1;
-            for (i, entry) in side.scratch.iter().take(used).enumerate() {
+            for (i, entry) in scratch.iter().take(used).enumerate() {
                 io_write!(self.lists, [try: first + i], *entry);
             }
         }
@@ -256,7 +256,7 @@ fn rw_command(
     let nlb = u16::try_from((bytes >> ns.lba_shift) - 1)?;
     let slba = rq.sector() >> (ns.lba_shift - 9);
 
-    let mut segs = [Segment { addr: 0, len: 0 }; MAX_SEGMENTS];
+    let segs = &mut side.segs;
     let mut n = 0;
     rq.dma_map(&rq.data().sg, dev, |addr, len| {
         let seg = segs.get_mut(n).ok_or(E2BIG)?;
@@ -264,7 +264,7 @@ fn rw_command(
         n += 1;
         Ok(())
     })?;
-    let (prp1, prp2) = match q.prps(side, &segs[..n], ns.io.page, rq.tag()) {
+    let (prp1, prp2) = match q.prps(side, n, ns.io.page, rq.tag()) {
         Ok(prps) => prps,
         Err(e) => {
             // Cannot fail: mapped just above for this device.
