@@ -1,29 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The I/O path: I/O queue pairs, their interrupts and the blk-mq operations.
+//! The I/O path: I/O queue pairs, their interrupts, polling, timeouts and the blk-mq operations.
 //!
 //! A request travels `queue_rq` → submission queue slot → tail doorbell (once per batch) →
-//! controller → completion queue entry → MSI-X interrupt → [`QueueIrq::handle`] →
-//! [`TagSet::tag_to_rq`] → unmap → end of the request.
+//! controller → completion queue entry → MSI-X interrupt ([`QueueIrq::handle`]) or poller
+//! ([`IoOps::poll`]) → [`TagSet::tag_to_rq`] → unmap → end of the request.
 //!
-//! Each I/O queue pair is one blk-mq hardware queue: hardware queue `i` is queue pair `i + 1`
-//! and MSI-X vector `i + 1` (vector 0 belongs to the admin queue, which is polled). The
-//! command identifier of a request is its tag.
+//! Each I/O queue pair is one blk-mq hardware queue, whose driver data is the [`IoQueue`]:
+//! hardware queue `i` is queue pair `i + 1`. The first `irq_queues` complete by interrupt, on
+//! MSI-X vector `i + 1` (vector 0 belongs to the admin queue, which is polled); the others are
+//! poll queues, created without an interrupt and served by blk-mq's poll map. The command
+//! identifier of a request is its tag.
+//!
+//! Completions of a queue are processed under its completion lock, by one of the interrupt
+//! handler, the poller, the timeout handler and [`IoState::fail`], so that exactly one of them
+//! ends each request. Lock order: completion lock, then submission lock.
 
 use kernel::{
     block::mq::{
+        HctxType,
+        IoCompBatch,
         Op,
         Operations,
+        QueueMaps,
         Request,
         RequestSg,
-        TagSet, //
+        TagSet,
+        TimeoutAction, //
     },
     device::{
         self,
         Bound, //
     },
     dma::Coherent,
-    io::io_write,
+    io::{
+        io_write,
+        Io, //
+    },
     irq::{
         self,
         IrqReturn, //
@@ -36,6 +49,10 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         ArcBorrow,
         SpinLockIrq, //
@@ -44,7 +61,11 @@ use kernel::{
 
 use crate::{
     admin::Admin,
-    cmd::Command,
+    cmd::{
+        Command,
+        Status, //
+    },
+    ctrl,
     prp::{
         self,
         ListPage,
@@ -53,7 +74,8 @@ use crate::{
     queue::QueuePair,
     regs::{
         self,
-        PageSize, //
+        PageSize,
+        CAP, //
     },
     Bar0, //
 };
@@ -65,12 +87,62 @@ pub(crate) const MAX_SEGMENTS: usize = 128;
 /// the tag set has one tag less.
 pub(crate) const IO_QUEUE_DEPTH: u32 = 128;
 
+/// Tags of each hardware queue.
+pub(crate) const IO_TAGS: u32 = IO_QUEUE_DEPTH - 1;
+
 /// PRP entries in one list page of the controller's memory page size (4 KiB).
 const LIST_ENTRIES: usize = 512;
 
-/// Per-request driver data: the scatter-gather space its data is mapped through.
+/// Per-request driver data.
 pub(crate) struct RqData {
+    /// The scatter-gather space the request's data is mapped through.
     sg: RequestSg<MAX_SEGMENTS>,
+    /// Set when the request timed out once; cleared when it is queued.
+    expired: Atomic<bool>,
+}
+
+/// How the hardware queues are split between interrupts and polling: the driver data of the
+/// tag set.
+pub(crate) struct QueueLayout {
+    /// The PCI function, whose MSI-X vector affinities give the CPUs of each queue.
+    pub(crate) dev: ARef<device::Device>,
+    /// Hardware queues completed by interrupts: `0..irq_queues`.
+    pub(crate) irq_queues: u32,
+    /// Hardware queues completed by polling: `irq_queues..irq_queues + poll_queues`.
+    pub(crate) poll_queues: u32,
+}
+
+impl QueueLayout {
+    /// Returns the number of maps of the tag set: the poll map only if there are poll queues.
+    pub(crate) fn nr_maps(&self) -> u32 {
+        if self.poll_queues > 0 {
+            3
+        } else {
+            1
+        }
+    }
+}
+
+/// What every I/O queue of a controller shares.
+pub(crate) struct IoState {
+    /// Controller registers; a guard proves the device is still bound.
+    bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
+    /// The tag set of every disk of the controller.
+    tagset: Arc<TagSet<IoOps>>,
+    /// Controller capabilities, for the timeout of a disable.
+    cap: CAP,
+    /// The controller memory page size.
+    page: PageSize,
+    /// Instance number, for messages.
+    instance: u32,
+    /// Set once the controller was disabled after a failure: no command is queued any more.
+    dead: Atomic<bool>,
+}
+
+/// Completion side of an I/O queue, under its lock.
+struct CqSide {
+    /// The completions reaped in one pass, ended after the submission lock is dropped.
+    done: KVec<(u16, Status)>,
 }
 
 /// Submission side of an I/O queue, under its lock.
@@ -79,16 +151,23 @@ struct SqSide {
     qp: QueuePair,
     /// Where PRP lists are built before they are copied to the tag's list page.
     scratch: KVec<u64>,
-    /// The DMA segments of the request being submitted (as in cnvme, per queue rather than
-    /// on the stack: filling it needs no initialization per I/O).
+    /// The DMA segments of the request being submitted (per queue rather than on the stack:
+    /// filling it needs no initialization per I/O).
     segs: KVec<Segment>,
 }
 
-/// One I/O queue pair.
+/// One I/O queue pair: the driver data of one blk-mq hardware queue.
 #[pin_data]
 pub(crate) struct IoQueue {
     /// Its index: hardware queue `index`, queue identifier `index + 1`.
     index: u32,
+    /// Whether it is a poll queue (no interrupt).
+    polled: bool,
+    /// What the queues share.
+    state: Arc<IoState>,
+    /// Held while completions are processed; taken before `sq`.
+    #[pin]
+    cq: SpinLockIrq<CqSide>,
     /// The queue pair and its PRP scratch. Taken with interrupts off: the completion
     /// interrupt takes it too.
     #[pin]
@@ -99,14 +178,10 @@ pub(crate) struct IoQueue {
 
 /// The I/O queues of a controller, shared by its disks and its interrupt handlers.
 pub(crate) struct IoQueues {
-    /// Controller registers; a guard proves the device is still bound.
-    bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
-    /// The tag set of every disk of the controller.
-    tagset: Arc<TagSet<IoOps>>,
-    /// The queue pairs, by hardware queue index.
-    queues: KVec<Pin<KBox<IoQueue>>>,
-    /// The controller memory page size.
-    page: PageSize,
+    /// What the queues share.
+    state: Arc<IoState>,
+    /// The queue pairs, by hardware queue index: interrupt queues first, then poll queues.
+    queues: KVec<Arc<IoQueue>>,
 }
 
 /// One namespace's view of the I/O queues: the queue data of its disk.
@@ -120,35 +195,59 @@ pub(crate) struct NsQueue {
 }
 
 impl IoQueues {
-    /// Allocates `count` I/O queue pairs and creates them on the controller, completion queue
-    /// `i + 1` on MSI-X vector `i + 1`.
+    /// Allocates the I/O queue pairs of `layout` and creates them on the controller:
+    /// completion queue `i + 1` on MSI-X vector `i + 1` for the interrupt queues, without an
+    /// interrupt for the poll queues.
     ///
     /// # Errors
     ///
     /// `ENOMEM`, or those of the Create I/O Completion/Submission Queue commands. The queues
     /// created before a failure stay on the controller, which is disabled when probe fails.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         pdev: &pci::Device<Bound>,
         admin: Admin<'_>,
         bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
         tagset: Arc<TagSet<IoOps>>,
-        count: u32,
-        dstrd: u32,
+        layout: (u32, u32),
+        cap: CAP,
         page: PageSize,
+        instance: u32,
     ) -> Result<Arc<Self>> {
-        let regs = bar.access(pdev.as_ref())?;
+        let (irq_queues, poll_queues) = layout;
+        let state = Arc::new(
+            IoState {
+                bar,
+                tagset,
+                cap,
+                page,
+                instance,
+                dead: Atomic::new(false),
+            },
+            GFP_KERNEL,
+        )?;
+        let regs = state.bar.access(pdev.as_ref())?;
+        let count = irq_queues + poll_queues;
         let mut queues = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
         for index in 0..count {
-            // CAST: `count` is at most the number of MSI-X vectors, well below `u16::MAX`.
+            // CAST: `count` is at most the number of queues the controller granted, below
+            // `u16::MAX`.
             let qid = (index + 1) as u16;
-            let qp = QueuePair::new(pdev.as_ref(), regs, qid, IO_QUEUE_DEPTH, dstrd)?;
+            let polled = index >= irq_queues;
+            let qp = QueuePair::new(pdev.as_ref(), regs, qid, IO_QUEUE_DEPTH, cap.doorbell_stride())?;
             admin
-                .create_cq(&qp, Some(qid))
+                .create_cq(&qp, if polled { None } else { Some(qid) })
                 .and_then(|()| admin.create_sq(&qp))
                 .inspect_err(|e| dev_err!(pdev, "cannot create I/O queue {}: {:?}\n", qid, e))?;
-            let queue = KBox::pin_init(
+            let shared = state.clone();
+            let queue = Arc::pin_init(
                 try_pin_init!(IoQueue {
                     index,
+                    polled,
+                    state: shared,
+                    cq <- new_spinlock_irq!(CqSide {
+                        done: KVec::with_capacity(IO_QUEUE_DEPTH as usize, GFP_KERNEL)?,
+                    }),
                     sq <- new_spinlock_irq!(SqSide {
                         qp,
                         scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,
@@ -164,15 +263,7 @@ impl IoQueues {
             )?;
             queues.push(queue, GFP_KERNEL)?;
         }
-        Ok(Arc::new(
-            Self {
-                bar,
-                tagset,
-                queues,
-                page,
-            },
-            GFP_KERNEL,
-        )?)
+        Ok(Arc::new(Self { state, queues }, GFP_KERNEL)?)
     }
 
     /// Deletes the I/O queues from the controller: submission queues first, then the
@@ -194,12 +285,40 @@ impl IoQueues {
 
     /// Returns the controller memory page size.
     pub(crate) fn page_size(&self) -> PageSize {
-        self.page
+        self.state.page
     }
 
     /// Returns the tag set of the controller's disks.
     pub(crate) fn tagset(&self) -> Arc<TagSet<IoOps>> {
-        self.tagset.clone()
+        self.state.tagset.clone()
+    }
+
+    /// Returns whether the controller was disabled after a failure.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.state.dead.load(Relaxed)
+    }
+}
+
+impl IoState {
+    /// Gives up on the controller after a failure: disables it, so that it no longer touches
+    /// host memory, and fails every request it still holds with `EIO`. Later requests fail at
+    /// once. Does nothing if that was done already.
+    fn fail(&self, queues: &[Arc<IoQueue>], bar: &Bar0<'_>) {
+        if self.dead.xchg(true, Relaxed) {
+            return;
+        }
+        let pdev = bar.device();
+        if let Err(e) = ctrl::disable(pdev, bar, self.cap) {
+            dev_err!(
+                pdev,
+                "rnvme{}: cannot disable the controller: {:?}\n",
+                self.instance,
+                e
+            );
+        }
+        for q in queues {
+            q.cancel(bar);
+        }
     }
 }
 
@@ -229,12 +348,110 @@ impl IoQueue {
         let prp = prp::build(segs, page, &mut lists)?;
         if prp.list_pages > 0 {
             // The entries after PRP1, all in the one list page.
-            let used = prp::count_entries(segs, page)? - 1;
-            for (i, entry) in scratch.iter().take(used).enumerate() {
+            for (i, entry) in scratch.iter().take(prp.entries - 1).enumerate() {
                 io_write!(self.lists, [try: first + i], *entry);
             }
         }
         Ok((prp.prp1, prp.prp2))
+    }
+
+    /// Ends the request of completion `(cid, status)`, in `batch` if there is one and it
+    /// completed without error. Called with the completion lock held.
+    fn end(
+        &self,
+        bar: &Bar0<'_>,
+        (cid, status): (u16, Status),
+        batch: &mut Option<&mut IoCompBatch<'_, IoOps>>,
+    ) {
+        let Some(rq) = self.state.tagset.tag_to_rq(self.index, u32::from(cid)) else {
+            // A completion for a command we do not own: a confused controller.
+            dev_warn!(
+                bar.device(),
+                "rnvme{}: queue {}: completion for unknown command {}\n",
+                self.state.instance,
+                self.qid(),
+                cid
+            );
+            return;
+        };
+        if rq.should_fake_timeout() {
+            // Fault injection: forget the completion; the request times out.
+            return;
+        }
+        if rq.data().sg.is_mapped() {
+            // Cannot fail: mapped in `queue_rq` for this device.
+            let _ = rq.data().sg.unmap(bar.device().as_ref());
+        }
+        let ended = match (status.blk_status().to_result(), batch) {
+            (Ok(()), Some(batch)) => batch.end_ok(rq),
+            (Ok(()), None) => Request::end_ok(rq),
+            (Err(e), _) => Request::end_err(rq, e),
+        };
+        if ended.is_err() {
+            dev_err!(
+                bar.device(),
+                "rnvme{}: queue {}: cannot end command {}\n",
+                self.state.instance,
+                self.qid(),
+                cid
+            );
+        }
+    }
+
+    /// Consumes the new completions of the queue and ends their requests. Returns how many
+    /// there were.
+    fn process_completions(
+        &self,
+        bar: &Bar0<'_>,
+        mut batch: Option<&mut IoCompBatch<'_, IoOps>>,
+    ) -> Result<u32> {
+        let mut cq = self.cq.lock();
+        let done = &mut cq.done;
+        done.clear();
+        // Collect the completions under the submission lock, end the requests after it:
+        // ending a request may run completion work that submits to this queue again.
+        let reaped = self.sq.lock().qp.reap(bar, |cqe| {
+            // Cannot fail: one pass reaps at most one lap of the ring, `IO_QUEUE_DEPTH`.
+            let _ = done.push_within_capacity((cqe.cid(), cqe.status()));
+        });
+        for &completion in done.iter() {
+            self.end(bar, completion, &mut batch);
+        }
+        reaped
+    }
+
+    /// Ends, with `EIO`, every request the driver still owns on this queue, after ending
+    /// those the controller completed. The controller must be disabled.
+    fn cancel(&self, bar: &Bar0<'_>) {
+        let _ = self.process_completions(bar, None);
+        let _cq = self.cq.lock();
+        // Requests submitted before this point are in the ring and owned by the driver alone;
+        // later ones see `dead` under the submission lock and are refused.
+        drop(self.sq.lock());
+        let dev: &device::Device<Bound> = bar.device().as_ref();
+        let mut failed = 0;
+        for tag in 0..IO_TAGS {
+            let Some(rq) = self.state.tagset.tag_to_rq(self.index, tag) else {
+                continue;
+            };
+            if rq.data().sg.is_mapped() {
+                // Cannot fail: mapped in `queue_rq` for this device.
+                let _ = rq.data().sg.unmap(dev);
+            }
+            // Fails only for a request still in `queue_rq`, which then refuses it.
+            if Request::end_err(rq, EIO).is_ok() {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            dev_err!(
+                dev,
+                "rnvme{}: queue {}: {} commands failed\n",
+                self.state.instance,
+                self.qid(),
+                failed
+            );
+        }
     }
 }
 
@@ -264,7 +481,7 @@ fn rw_command(
         n += 1;
         Ok(())
     })?;
-    let (prp1, prp2) = match q.prps(side, n, ns.io.page, rq.tag()) {
+    let (prp1, prp2) = match q.prps(side, n, q.state.page, rq.tag()) {
         Ok(prps) => prps,
         Err(e) => {
             // Cannot fail: mapped just above for this device.
@@ -283,26 +500,45 @@ fn rw_command(
 impl Operations for IoOps {
     type QueueData = Arc<NsQueue>;
     type RequestData = RqData;
+    type TagSetData = KBox<QueueLayout>;
+    type HwData = Arc<IoQueue>;
 
     fn init_request_data() -> impl PinInit<RqData, Error> {
         Ok(RqData {
             sg: RequestSg::new(),
+            expired: Atomic::new(false),
         })
     }
 
-    fn queue_rq(ns: ArcBorrow<'_, NsQueue>, rq: ARef<Request<Self>>, is_last: bool) -> Result {
-        let io = &ns.io;
-        let q = io
+    fn init_hctx(
+        _layout: &QueueLayout,
+        ns: ArcBorrow<'_, NsQueue>,
+        hctx_idx: u32,
+    ) -> Result<Arc<IoQueue>> {
+        ns.io
             .queues
-            .get(usize::try_from(rq.hw_queue_index())?)
-            .ok_or(EINVAL)?;
-        let bar = io.bar.try_access().ok_or(ENODEV)?;
+            .get(usize::try_from(hctx_idx)?)
+            .cloned()
+            .ok_or(EINVAL)
+    }
+
+    fn queue_rq(
+        q: ArcBorrow<'_, IoQueue>,
+        ns: ArcBorrow<'_, NsQueue>,
+        rq: ARef<Request<Self>>,
+        is_last: bool,
+    ) -> Result {
+        let bar = q.state.bar.try_access().ok_or(ENODEV)?;
         let dev: &device::Device<Bound> = bar.device().as_ref();
 
         let mut side = q.sq.lock();
+        if q.state.dead.load(Relaxed) {
+            return Err(EIO);
+        }
+        rq.data().expired.store(false, Relaxed);
         let mut cmd = match rq.op() {
             Op::Flush => Command::flush(ns.nsid),
-            Op::Read | Op::Write => rw_command(&ns, q, &mut side, &rq, dev)?,
+            Op::Read | Op::Write => rw_command(&ns, &q, &mut side, &rq, dev)?,
             _ => return Err(EOPNOTSUPP),
         };
         // CAST: tags are below the queue depth, which fits in 16 bits.
@@ -325,19 +561,96 @@ impl Operations for IoOps {
         Ok(())
     }
 
-    fn commit_rqs(ns: ArcBorrow<'_, NsQueue>) {
-        let Some(bar) = ns.io.bar.try_access() else {
+    fn commit_rqs(q: ArcBorrow<'_, IoQueue>, _ns: ArcBorrow<'_, NsQueue>) {
+        let Some(bar) = q.state.bar.try_access() else {
             return;
         };
-        for q in ns.io.queues.iter() {
-            // A failed doorbell write means the device is gone; requests then time out.
-            let _ = q.sq.lock().qp.ring_sq(&bar);
-        }
+        // A failed doorbell write means the device is gone; requests then time out.
+        let _ = q.sq.lock().qp.ring_sq(&bar);
     }
 
     fn complete(rq: ARef<Request<Self>>) {
         // rnvme ends its requests in the interrupt handler and never schedules completion.
         let _ = Request::end_ok(rq);
+    }
+
+    fn poll(q: ArcBorrow<'_, IoQueue>, batch: &mut IoCompBatch<'_, Self>) -> bool {
+        let Some(bar) = q.state.bar.try_access() else {
+            return false;
+        };
+        matches!(q.process_completions(&bar, Some(batch)), Ok(n) if n > 0)
+    }
+
+    fn map_queues(layout: &QueueLayout, maps: &mut QueueMaps<'_>) {
+        if let Some(mut map) = maps.map(HctxType::Default) {
+            // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
+            let _ = map.set_queues(0, layout.irq_queues);
+            // Vector 0 is the admin queue's.
+            map.spread_by_irq_affinity(&layout.dev, 1);
+        }
+        if let Some(mut map) = maps.map(HctxType::Read) {
+            // No queues of its own: reads go to the default map. (blk-mq starts every map with
+            // all hardware queues.)
+            let _ = map.set_queues(0, 0);
+        }
+        if let Some(mut map) = maps.map(HctxType::Poll) {
+            let _ = map.set_queues(layout.irq_queues, layout.poll_queues);
+            map.spread();
+        }
+    }
+
+    /// A request did not complete in time. First look for a completion whose interrupt was
+    /// lost; then give the request a second period; if it expires again, or the controller
+    /// reports a fatal status or no longer answers, disable the controller and fail every
+    /// request it holds (abort and controller reset are not implemented).
+    fn timeout(
+        q: ArcBorrow<'_, IoQueue>,
+        ns: ArcBorrow<'_, NsQueue>,
+        rq: &Request<Self>,
+    ) -> TimeoutAction {
+        let Some(bar) = q.state.bar.try_access() else {
+            return TimeoutAction::ResetTimer;
+        };
+        let state = &q.state;
+        let dev = bar.device();
+        let tag = rq.tag();
+        let _ = q.process_completions(&bar, None);
+        if state.tagset.tag_to_rq(q.index, tag).is_none() {
+            dev_warn!(
+                dev,
+                "rnvme{}: queue {}: command {} completed without an interrupt\n",
+                state.instance,
+                q.qid(),
+                tag
+            );
+            return TimeoutAction::Done;
+        }
+        if state.dead.load(Relaxed) {
+            // Another timeout gave up on the controller, which fails this request too.
+            return TimeoutAction::Done;
+        }
+        let csts = bar.read(regs::CSTS);
+        let broken = csts.is_all_ones() || csts.cfs();
+        if !broken && !rq.data().expired.xchg(true, Relaxed) {
+            dev_warn!(
+                dev,
+                "rnvme{}: queue {}: command {} timed out; waiting one more period\n",
+                state.instance,
+                q.qid(),
+                tag
+            );
+            return TimeoutAction::ResetTimer;
+        }
+        dev_err!(
+            dev,
+            "rnvme{}: queue {}: command {} timed out (CSTS {:#x}): disabling the controller\n",
+            state.instance,
+            q.qid(),
+            tag,
+            csts.into_raw()
+        );
+        state.fail(&ns.io.queues, &bar);
+        TimeoutAction::Done
     }
 }
 
@@ -354,36 +667,6 @@ impl QueueIrq {
     pub(crate) fn new(io: Arc<IoQueues>, vector: usize) -> Self {
         Self { io, vector }
     }
-
-    /// Ends the request of completion `(cid, status)` of queue `q`.
-    fn end(&self, q: &IoQueue, bar: &Bar0<'_>, cid: u16, status: crate::cmd::Status) {
-        let Some(rq) = self.io.tagset.tag_to_rq(q.index, u32::from(cid)) else {
-            // A completion for a command we do not own: a confused controller.
-            dev_warn!(
-                bar.device(),
-                "queue {}: completion for unknown command {}\n",
-                q.qid(),
-                cid
-            );
-            return;
-        };
-        if rq.data().sg.is_mapped() {
-            // Cannot fail: mapped in `queue_rq` for this device.
-            let _ = rq.data().sg.unmap(bar.device().as_ref());
-        }
-        let ended = match status.blk_status().to_result() {
-            Ok(()) => Request::end_ok(rq),
-            Err(e) => Request::end_err(rq, e),
-        };
-        if ended.is_err() {
-            dev_err!(
-                bar.device(),
-                "queue {}: cannot end command {}\n",
-                q.qid(),
-                cid
-            );
-        }
-    }
 }
 
 impl irq::Handler for QueueIrq {
@@ -396,27 +679,12 @@ impl irq::Handler for QueueIrq {
         else {
             return IrqReturn::Handled;
         };
-        let Some(bar) = self.io.bar.try_access() else {
+        let Some(bar) = q.state.bar.try_access() else {
             return IrqReturn::None;
         };
-
-        // Collect the completions under the lock, end the requests after it: ending a request
-        // may run completion work that submits again.
-        let mut done = [(0u16, crate::cmd::Status::from_raw(0)); IO_QUEUE_DEPTH as usize];
-        let mut n = 0;
-        let reaped = q.sq.lock().qp.reap(&bar, |cqe| {
-            if let Some(slot) = done.get_mut(n) {
-                *slot = (cqe.cid(), cqe.status());
-                n += 1;
-            }
-        });
-        for &(cid, status) in &done[..n] {
-            self.end(q, &bar, cid, status);
-        }
-        match reaped {
-            Ok(0) => IrqReturn::None,
+        match q.process_completions(&bar, None) {
+            Ok(0) | Err(_) => IrqReturn::None,
             Ok(_) => IrqReturn::Handled,
-            Err(_) => IrqReturn::None,
         }
     }
 }

@@ -53,6 +53,9 @@ pub(crate) struct Prp {
     pub(crate) prp2: u64,
     /// How many of the caller's list pages were used.
     pub(crate) list_pages: usize,
+    /// How many PRP entries the data needs, `prp1` included: with one list page, the list
+    /// holds `entries - 1` of them.
+    pub(crate) entries: usize,
 }
 
 /// Validates `segs` for page size `page` and returns the number of PRP entries they need.
@@ -135,6 +138,7 @@ pub(crate) fn build(segs: &[Segment], page: PageSize, lists: &mut [ListPage<'_>]
             prp1,
             prp2,
             list_pages: 0,
+            entries: count,
         });
     }
 
@@ -169,6 +173,7 @@ pub(crate) fn build(segs: &[Segment], page: PageSize, lists: &mut [ListPage<'_>]
         prp1,
         prp2,
         list_pages: list + 1,
+        entries: count,
     })
 }
 
@@ -208,11 +213,12 @@ mod tests {
         ListPage { dma, entries }
     }
 
-    fn want(prp1: u64, prp2: u64, list_pages: usize) -> Prp {
+    fn want(prp1: u64, prp2: u64, list_pages: usize, entries: usize) -> Prp {
         Prp {
             prp1,
             prp2,
             list_pages,
+            entries,
         }
     }
 
@@ -226,7 +232,7 @@ mod tests {
         let mut lists: [ListPage<'_>; 0] = [];
         // One aligned page.
         let prp = build(&[seg(0x1000_0000, 4096)], K4, &mut lists)?;
-        assert_eq!(prp, want(0x1000_0000, 0, 0));
+        assert_eq!(prp, want(0x1000_0000, 0, 0, 1));
         // Small and inside one page.
         let prp = build(&[seg(0x1000_0200, 0x200)], K4, &mut lists)?;
         assert_eq!((prp.prp1, prp.prp2), (0x1000_0200, 0));
@@ -248,7 +254,7 @@ mod tests {
         assert_eq!((prp.prp1, prp.prp2), (0x5000_0800, 0x7000_0000));
         // A 64 KiB page holds what takes sixteen 4 KiB pages.
         let prp = build(&[seg(0x2_0000, 0x1_0000)], PageSize::SZ_64K, &mut lists)?;
-        assert_eq!(prp, want(0x2_0000, 0, 0));
+        assert_eq!(prp, want(0x2_0000, 0, 0, 1));
         Ok(())
     }
 
@@ -257,7 +263,7 @@ mod tests {
         let mut e0 = entries(512)?;
         let mut lists = [list(LIST0, &mut e0)];
         let prp = build(&[seg(0x10_0000, 3 * 4096)], K4, &mut lists)?;
-        assert_eq!(prp, want(0x10_0000, LIST0, 1));
+        assert_eq!(prp, want(0x10_0000, LIST0, 1, 3));
         assert_eq!(e0[..3], [0x10_1000, 0x10_2000, 0]);
 
         let mut e0 = entries(512)?;
@@ -279,7 +285,7 @@ mod tests {
         let mut e0 = entries(512)?;
         let mut lists = [list(LIST0, &mut e0)];
         let prp = build(&[seg(0x4000_0000, 2 << 20)], K4, &mut lists)?;
-        assert_eq!(prp, want(0x4000_0000, LIST0, 1));
+        assert_eq!(prp, want(0x4000_0000, LIST0, 1, 512));
         assert_eq!(e0[0], 0x4000_1000);
         assert_eq!(e0[510], 0x4000_0000 + 511 * 4096);
         assert_eq!(e0[511], 0);
@@ -288,7 +294,7 @@ mod tests {
         let mut e0 = entries(512)?;
         let mut lists = [list(LIST0, &mut e0)];
         let prp = build(&[seg(0x4000_0200, 2 << 20)], K4, &mut lists)?;
-        assert_eq!(prp.list_pages, 1);
+        assert_eq!((prp.list_pages, prp.entries), (1, 513));
         assert_eq!(e0[0], 0x4000_1000);
         assert_eq!(e0[511], 0x4000_0000 + 512 * 4096);
         Ok(())
@@ -301,7 +307,7 @@ mod tests {
         let mut e1 = entries(512)?;
         let mut lists = [list(LIST0, &mut e0), list(LIST1, &mut e1)];
         let prp = build(&[seg(0x4000_0000, 4 << 20)], K4, &mut lists)?;
-        assert_eq!(prp, want(0x4000_0000, LIST0, 2));
+        assert_eq!(prp, want(0x4000_0000, LIST0, 2, 1024));
         assert_eq!(e0[510], 0x4000_0000 + 511 * 4096);
         assert_eq!(e0[511], LIST1);
         assert_eq!(e1[0], 0x4000_0000 + 512 * 4096);

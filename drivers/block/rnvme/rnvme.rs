@@ -4,8 +4,8 @@
 //!
 //! The driver binds to NVMe-class PCI functions (class code `0x010802`), brings the controller
 //! up with an admin queue, identifies it and its active namespaces, creates one I/O queue pair
-//! per granted MSI-X vector and registers one disk per namespace, `rnvme<ctrl>n<nsid>`, which
-//! serves reads, writes and flushes.
+//! per granted MSI-X vector, plus `poll_queues` poll queues, and registers one disk per namespace,
+//! `rnvme<ctrl>n<nsid>`, which serves reads, writes and flushes.
 //!
 //! The modules:
 //! - `regs`: controller registers and doorbell offsets,
@@ -16,7 +16,7 @@
 //! - `queue`: a queue pair in coherent DMA memory and its doorbells,
 //! - `admin`: synchronous admin commands on the admin queue pair, polled,
 //! - `ctrl`: controller disable, admin queue setup, enable and shutdown,
-//! - `io`: I/O queue pairs, their interrupts and the blk-mq operations.
+//! - `io`: I/O queue pairs, their interrupts, polling, timeouts and the blk-mq operations.
 //!
 //! The first five are pure and carry the KUnit suites; the last four touch the hardware.
 
@@ -29,6 +29,7 @@ use kernel::{
         Bound,
         Core, //
     },
+    dma::DmaMask,
     io::Io,
     irq,
     new_mutex,
@@ -70,7 +71,9 @@ use crate::{
         IoQueues,
         NsQueue,
         QueueIrq,
+        QueueLayout,
         IO_QUEUE_DEPTH,
+        IO_TAGS,
         MAX_SEGMENTS, //
     }, //
 };
@@ -128,7 +131,7 @@ struct Controller<'bound> {
     max_transfer: usize,
     /// The active namespaces, in increasing identifier order.
     namespaces: KVec<Namespace>,
-    /// How many I/O queue pairs the controller granted.
+    /// How many I/O queue pairs the controller granted, poll queues included.
     io_queues: u32,
 }
 
@@ -241,7 +244,8 @@ impl Controller<'_> {
         Ok(namespaces)
     }
 
-    /// Asks for one I/O queue pair per CPU and returns how many the controller granted.
+    /// Asks for one I/O queue pair per CPU plus the `poll_queues` module parameter, and returns
+    /// how many the controller granted.
     ///
     /// The kernel crate of Linux 7.3 has no `num_online_cpus()`; `nr_cpu_ids()` (the possible
     /// CPUs) stands in for it, which is what a fixed CPU count, as in the test guest, has too.
@@ -250,7 +254,7 @@ impl Controller<'_> {
     ///
     /// Those of [`admin::Admin::set_num_queues`]; `ENODEV` if the controller granted none.
     fn request_io_queues(pdev: &pci::Device<Bound>, ctrl: &Ctrl<'_>, instance: u32) -> Result<u32> {
-        let wanted = kernel::cpu::nr_cpu_ids();
+        let wanted = kernel::cpu::nr_cpu_ids().saturating_add(poll_queues());
         let (sq, cq) = ctrl.admin()?.set_num_queues(wanted)?;
         let granted = wanted.min(sq).min(cq);
         if granted == 0 {
@@ -275,8 +279,10 @@ impl Controller<'_> {
 }
 
 impl<'bound> Controller<'bound> {
-    /// Allocates one MSI-X vector per I/O queue (after the admin queue's), creates the I/O
-    /// queues and registers their interrupt handlers.
+    /// Splits the granted I/O queues between interrupts and polling (at most `poll_queues`
+    /// poll queues, at least one interrupt queue), allocates one MSI-X vector per interrupt
+    /// queue (after the admin queue's), creates the tag set and the I/O queues, and registers
+    /// the interrupt handlers.
     ///
     /// # Errors
     ///
@@ -287,14 +293,28 @@ impl<'bound> Controller<'bound> {
         granted: u32,
         instance: u32,
     ) -> Result<IoPath<'bound>> {
+        let poll_queues = poll_queues().min(granted - 1);
         let msix = pci::IrqTypes::default().with(pci::IrqType::MsiX);
         let vectors = pdev
-            .alloc_irq_vectors_affinity(2, granted + 1, msix, 1)
+            .alloc_irq_vectors_affinity(2, granted - poll_queues + 1, msix, 1)
             .inspect_err(|e| dev_err!(pdev, "rnvme{}: no MSI-X vectors: {:?}\n", instance, e))?;
         // CAST: at most `granted + 1` vectors.
-        let count = (vectors.len() - 1) as u32;
+        let irq_queues = (vectors.len() - 1) as u32;
+        let layout = KBox::new(
+            QueueLayout {
+                dev: pdev.as_ref().into(),
+                irq_queues,
+                poll_queues,
+            },
+            GFP_KERNEL,
+        )?;
         let tagset = Arc::pin_init(
-            kernel::block::mq::TagSet::new(count, IO_QUEUE_DEPTH - 1, 1),
+            kernel::block::mq::TagSet::new(
+                irq_queues + poll_queues,
+                IO_TAGS,
+                layout.nr_maps(),
+                layout,
+            ),
             GFP_KERNEL,
         )
         .inspect_err(|e| dev_err!(pdev, "rnvme{}: no tag set: {:?}\n", instance, e))?;
@@ -303,9 +323,10 @@ impl<'bound> Controller<'bound> {
             ctrl.admin()?,
             ctrl.shared_bar(),
             tagset,
-            count,
-            ctrl.cap().doorbell_stride(),
+            (irq_queues, poll_queues),
+            ctrl.cap(),
             ctrl.page_size(),
+            instance,
         )?;
         let irqs = vectors
             .register_all(irq::Flags::TRIGGER_NONE, c"rnvme", |vector| {
@@ -321,10 +342,12 @@ impl<'bound> Controller<'bound> {
             })?;
         dev_info!(
             pdev,
-            "rnvme{}: {} I/O queues of {} entries\n",
+            "rnvme{}: {} I/O queues of {} entries: {} by interrupt, {} polled\n",
             instance,
             io.len(),
-            IO_QUEUE_DEPTH
+            IO_QUEUE_DEPTH,
+            irq_queues,
+            poll_queues
         );
         Ok(IoPath { _irqs: irqs, io })
     }
@@ -401,6 +424,9 @@ impl pci::Driver for RnvmeDriver {
 
     const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
 
+    /// NVMe controllers address 64 bits of memory.
+    const DMA_MASK: Option<DmaMask> = Some(DmaMask::new::<64>());
+
     /// Brings the controller up: enable the PCI function and bus mastering, map BAR0, read
     /// `CAP`, disable the controller, set up the admin queue, enable the controller, identify
     /// it and its namespaces, and negotiate the number of I/O queues.
@@ -416,10 +442,7 @@ impl pci::Driver for RnvmeDriver {
                 .inspect_err(|e| dev_err!(pdev, "cannot enable the device: {:?}\n", e))?;
             pdev.set_master();
 
-            // The controller can address 64 bits, but the kernel crate of Linux 7.3 offers
-            // `dma_set_mask_and_coherent()` only as an `unsafe fn`, and this driver has no
-            // `unsafe`. Until a safe probe-time wrapper exists, the PCI default (32 bits) stays:
-            // the queues and buffers are allocated below 4 GiB, which the device reaches.
+            // The 64-bit DMA mask is set already: see `DMA_MASK`.
 
             let bar = pdev
                 .iomap_region_sized::<{ regs::BAR0_SIZE }>(0, c"rnvme")
@@ -486,6 +509,14 @@ impl pci::Driver for RnvmeDriver {
         // completes. Drop them outside the lock.
         let disks = core::mem::take(&mut *this.disks.lock());
         drop(disks);
+        if this.iopath.io.is_dead() {
+            dev_info!(
+                pdev,
+                "rnvme{}: the controller was disabled after a failure\n",
+                this.instance
+            );
+            return;
+        }
         match this.ctrl.admin() {
             Ok(admin) => this.iopath.io.delete(pdev, admin),
             Err(e) => dev_err!(
@@ -502,10 +533,24 @@ impl pci::Driver for RnvmeDriver {
     }
 }
 
+/// Returns the `poll_queues` module parameter, capped so that queue counts cannot overflow.
+fn poll_queues() -> u32 {
+    module_parameters::poll_queues.value().min(MAX_POLL_QUEUES)
+}
+
+/// Most poll queues a controller gets.
+const MAX_POLL_QUEUES: u32 = 256;
+
 kernel::module_pci_driver! {
     type: RnvmeDriver,
     name: "rnvme",
     authors: ["The rnvme authors"],
     description: "Rust NVMe PCI block driver",
     license: "GPL v2",
+    params: {
+        poll_queues: u32 {
+            default: 0,
+            description: "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most 256 and fewer than the controller grants",
+        },
+    },
 }
