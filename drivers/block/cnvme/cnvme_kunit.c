@@ -788,11 +788,12 @@ static int build_one(u64 addr, u32 len, unsigned int page_shift,
 }
 
 static void expect_prp(struct kunit *test, const struct cnvme_prp *prp,
-		       u64 prp1, u64 prp2, unsigned int list_pages)
+		       u64 prp1, u64 prp2, unsigned int list_pages, u64 entries)
 {
 	KUNIT_EXPECT_EQ(test, prp->prp1, prp1);
 	KUNIT_EXPECT_EQ(test, prp->prp2, prp2);
 	KUNIT_EXPECT_EQ(test, prp->list_pages, list_pages);
+	KUNIT_EXPECT_EQ(test, prp->entries, entries);
 }
 
 /* Expects the first @n entries of list page @l to be @want. */
@@ -814,7 +815,7 @@ static void one_or_two_pages(struct kunit *test)
 
 	/* One aligned page. */
 	KUNIT_ASSERT_EQ(test, build_one(0x10000000, 4096, K4, NULL, 0, &prp), 0);
-	expect_prp(test, &prp, 0x10000000, 0, 0);
+	expect_prp(test, &prp, 0x10000000, 0, 0, 1);
 	/* Small and inside one page. */
 	KUNIT_ASSERT_EQ(test, build_one(0x10000200, 0x200, K4, NULL, 0, &prp), 0);
 	KUNIT_EXPECT_EQ(test, prp.prp1, 0x10000200);
@@ -837,7 +838,7 @@ static void one_or_two_pages(struct kunit *test)
 	/* A 64 KiB page holds what takes sixteen 4 KiB pages. */
 	KUNIT_ASSERT_EQ(test, build_one(0x20000, 0x10000, CNVME_PAGE_SHIFT_64K, NULL, 0, &prp),
 			0);
-	expect_prp(test, &prp, 0x20000, 0, 0);
+	expect_prp(test, &prp, 0x20000, 0, 0, 1);
 }
 
 static void short_list(struct kunit *test)
@@ -850,7 +851,7 @@ static void short_list(struct kunit *test)
 
 	lists[0] = list_page(test, LIST0, 512);
 	KUNIT_ASSERT_EQ(test, build_one(0x100000, 3 * 4096, K4, lists, 1, &prp), 0);
-	expect_prp(test, &prp, 0x100000, LIST0, 1);
+	expect_prp(test, &prp, 0x100000, LIST0, 1, 3);
 	expect_entries(test, &lists[0], (const u64[]){ 0x101000, 0x102000, 0 }, 3);
 
 	lists[0] = list_page(test, LIST0, 512);
@@ -869,7 +870,7 @@ static void two_mib(struct kunit *test)
 	/* 2 MiB aligned: 512 pages, 511 of them in one list page. */
 	lists[0] = list_page(test, LIST0, 512);
 	KUNIT_ASSERT_EQ(test, build_one(0x40000000, 2 << 20, K4, lists, 1, &prp), 0);
-	expect_prp(test, &prp, 0x40000000, LIST0, 1);
+	expect_prp(test, &prp, 0x40000000, LIST0, 1, 512);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 0), 0x40001000);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 510), 0x40000000 + 511 * 4096);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 511), 0);
@@ -878,6 +879,7 @@ static void two_mib(struct kunit *test)
 	lists[0] = list_page(test, LIST0, 512);
 	KUNIT_ASSERT_EQ(test, build_one(0x40000200, 2 << 20, K4, lists, 1, &prp), 0);
 	KUNIT_EXPECT_EQ(test, prp.list_pages, 1);
+	KUNIT_EXPECT_EQ(test, prp.entries, 513);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 0), 0x40001000);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 511), 0x40000000 + 512 * 4096);
 }
@@ -894,7 +896,7 @@ static void chained_lists(struct kunit *test)
 	lists[0] = list_page(test, LIST0, 512);
 	lists[1] = list_page(test, LIST1, 512);
 	KUNIT_ASSERT_EQ(test, build_one(0x40000000, 4 << 20, K4, lists, 2, &prp), 0);
-	expect_prp(test, &prp, 0x40000000, LIST0, 2);
+	expect_prp(test, &prp, 0x40000000, LIST0, 2, 1024);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 510), 0x40000000 + 511 * 4096);
 	KUNIT_EXPECT_EQ(test, entry(&lists[0], 511), LIST1);
 	KUNIT_EXPECT_EQ(test, entry(&lists[1], 0), 0x40000000 + 512 * 4096);

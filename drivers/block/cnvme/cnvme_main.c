@@ -4,8 +4,9 @@
  *
  * The driver binds to NVMe-class PCI functions (class code 0x010802), brings
  * the controller up with an admin queue, identifies it and its active
- * namespaces, negotiates the number of I/O queues, creates them with one
- * MSI-X vector each and registers one disk per usable namespace.
+ * namespaces, negotiates the number of I/O queues, creates one I/O queue
+ * pair per granted MSI-X vector, plus poll_queues poll queues, and registers
+ * one disk per usable namespace.
  *
  * The files:
  * - regs.h: controller registers and doorbell offsets,
@@ -18,7 +19,8 @@
  * - queue.c: a queue pair in coherent DMA memory and its doorbells,
  * - admin.c: synchronous admin commands on the admin queue pair, polled,
  * - ctrl.c: controller disable, admin queue setup, enable and shutdown,
- * - io.c: the I/O queue pairs, their interrupts and the blk-mq operations.
+ * - io.c: the I/O queue pairs, their interrupts, polling, timeouts and the
+ *   blk-mq operations.
  *
  * The first five are pure and carry the KUnit suites in cnvme_kunit.c; the
  * last four touch the hardware.
@@ -30,12 +32,14 @@
 #include <linux/blkdev.h>
 #include <linux/cpumask.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/numa.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -54,6 +58,20 @@
  * not reused.
  */
 static atomic_t cnvme_next_instance = ATOMIC_INIT(0);
+
+/* Most poll queues a controller gets. */
+#define CNVME_MAX_POLL_QUEUES	256
+
+static unsigned int poll_queues;
+module_param(poll_queues, uint, 0);
+MODULE_PARM_DESC(poll_queues,
+		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most 256 and fewer than the controller grants");
+
+/* Returns the poll_queues module parameter, capped so that queue counts cannot overflow. */
+static u32 cnvme_poll_queues(void)
+{
+	return min(poll_queues, CNVME_MAX_POLL_QUEUES);
+}
 
 /**
  * struct cnvme_namespace - An active namespace the driver can use.
@@ -82,21 +100,22 @@ struct cnvme_disk {
  * @nr_disks: the number of @disks.
  * @io: the I/O queues, shared with the disks and the interrupt handlers.
  * @nr_vectors: the MSI-X vectors allocated: vector 0 (admin, polled), then
- *	one per I/O queue, each with its handler.
+ *	one per interrupt I/O queue, each with its handler.
  * @ctrl: the controller, its registers and its admin queue.
  * @instance: instance number: the controller is cnvme<instance>.
  * @id: Identify Controller data.
  * @max_transfer: largest transfer of one command, in bytes.
  * @namespaces: the active namespaces, in increasing identifier order.
  * @nr_namespaces: the number of @namespaces.
- * @io_queues: how many I/O queue pairs the controller granted.
+ * @io_queues: how many I/O queue pairs the controller granted, poll queues
+ *	included.
  *
  * Teardown: cnvme_remove() removes the disks (waiting for their I/O),
- * deletes the I/O queues and shuts the controller down; then it frees the
- * interrupt handlers and vectors, the I/O queue memory and the tag set, then
- * disables the controller and frees the admin queue (cnvme_ctrl_destroy()),
- * then unmaps the BAR, in that order. Initialization runs in the opposite
- * order.
+ * deletes the I/O queues and shuts the controller down (unless a timeout
+ * disabled it after a failure); then it frees the interrupt handlers and
+ * vectors, the I/O queue memory and the tag set, then disables the
+ * controller and frees the admin queue (cnvme_ctrl_destroy()), then unmaps
+ * the BAR, in that order. Initialization runs in the opposite order.
  */
 struct cnvme_controller {
 	struct cnvme_disk *disks;
@@ -234,8 +253,8 @@ out_free_nsids:
 }
 
 /*
- * Asks for one I/O queue pair per CPU and records how many the controller
- * granted.
+ * Asks for one I/O queue pair per CPU plus the poll_queues module parameter,
+ * and records how many the controller granted.
  *
  * rnvme asks for nr_cpu_ids (the possible CPUs), its kernel crate having no
  * num_online_cpus(); so does cnvme, for parity. With a fixed CPU count, as in
@@ -244,7 +263,7 @@ out_free_nsids:
 static int cnvme_request_io_queues(struct cnvme_controller *c)
 {
 	struct device *dev = c->ctrl.dev;
-	u32 wanted = nr_cpu_ids;
+	u32 wanted = nr_cpu_ids + cnvme_poll_queues();
 	u32 nr_sq, nr_cq, granted;
 	int ret;
 
@@ -276,18 +295,23 @@ static void cnvme_free_irqs(struct cnvme_controller *c, struct pci_dev *pdev,
 }
 
 /*
- * Allocates one MSI-X vector per I/O queue (after the admin queue's),
- * creates the I/O queues and registers their interrupt handlers.
+ * Splits the granted I/O queues between interrupts and polling (at most
+ * poll_queues poll queues, at least one interrupt queue), allocates one
+ * MSI-X vector per interrupt queue (after the admin queue's), creates the
+ * tag set and the I/O queues, and registers the interrupt handlers.
  */
 static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 {
 	struct irq_affinity affd = { .pre_vectors = 1 };
+	struct cnvme_queue_layout *layout = &c->io.layout;
 	struct blk_mq_tag_set *set = &c->io.tagset;
 	struct device *dev = &pdev->dev;
-	unsigned int count;
 	int vectors, i, ret;
+	u32 nr_poll;
 
-	vectors = pci_alloc_irq_vectors_affinity(pdev, 2, c->io_queues + 1,
+	nr_poll = min(cnvme_poll_queues(), c->io_queues - 1);
+	vectors = pci_alloc_irq_vectors_affinity(pdev, 2,
+						 c->io_queues - nr_poll + 1,
 						 PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
 						 &affd);
 	if (vectors < 0) {
@@ -295,14 +319,17 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 			ERR_PTR(vectors));
 		return vectors;
 	}
-	count = vectors - 1;
+	layout->dev = dev;
+	layout->irq_queues = vectors - 1;
+	layout->poll_queues = nr_poll;
 
 	set->ops = &cnvme_mq_ops;
-	set->nr_hw_queues = count;
-	set->nr_maps = 1;
-	set->queue_depth = CNVME_IO_QUEUE_DEPTH - 1;
+	set->nr_hw_queues = layout->irq_queues + layout->poll_queues;
+	set->nr_maps = cnvme_queue_layout_nr_maps(layout);
+	set->queue_depth = CNVME_IO_TAGS;
 	set->cmd_size = sizeof(struct cnvme_rq);
 	set->numa_node = NUMA_NO_NODE;
+	set->driver_data = layout;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret) {
 		dev_err(dev, "cnvme%u: no tag set: %pe\n", c->instance,
@@ -310,7 +337,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 		goto err_vectors;
 	}
 
-	ret = cnvme_io_create(&c->io, &c->ctrl, count);
+	ret = cnvme_io_create(&c->io, &c->ctrl, c->instance);
 	if (ret)
 		goto err_tagset;
 
@@ -328,8 +355,9 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 		}
 	}
 	c->nr_vectors = vectors;
-	dev_info(dev, "cnvme%u: %u I/O queues of %u entries\n", c->instance,
-		 c->io.nr_queues, CNVME_IO_QUEUE_DEPTH);
+	dev_info(dev, "cnvme%u: %u I/O queues of %u entries: %u by interrupt, %u polled\n",
+		 c->instance, c->io.nr_queues, CNVME_IO_QUEUE_DEPTH,
+		 layout->irq_queues, layout->poll_queues);
 	return 0;
 
 err_irqs:
@@ -455,6 +483,17 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u32 vs;
 	int ret;
 
+	/*
+	 * NVMe controllers address 64 bits of memory. Set first, as rnvme's
+	 * PCI core glue does before its probe, while nothing is mapped yet.
+	 */
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret) {
+		dev_err(dev, "cannot set the DMA mask to 0x%llx: %pe\n",
+			DMA_BIT_MASK(64), ERR_PTR(ret));
+		return ret;
+	}
+
 	c = kzalloc_obj(*c);
 	if (!c)
 		return -ENOMEM;
@@ -465,15 +504,6 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_free;
 	}
 	pci_set_master(pdev);
-
-	/*
-	 * The controller can address 64 bits, and C could say so here with
-	 * dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)). rnvme cannot yet
-	 * (its kernel crate offers that only as an unsafe fn), so for parity
-	 * the PCI default (32 bits) stays: the queues and buffers are
-	 * allocated below 4 GiB, which the device reaches. Raise the mask in
-	 * both drivers together.
-	 */
 
 	if (pci_resource_len(pdev, 0) < CNVME_BAR0_SIZE) {
 		ret = -EINVAL;
@@ -561,8 +591,9 @@ err_free:
 
 /*
  * Removes the disks, deletes the I/O queues and shuts the controller down
- * (CC.SHN); then frees the interrupts and the I/O queues, disables the
- * controller and frees the admin queue, then lets go of the PCI function.
+ * (CC.SHN), unless a timeout disabled it after a failure; then frees the
+ * interrupts and the I/O queues, disables the controller and frees the admin
+ * queue, then lets go of the PCI function.
  */
 static void cnvme_remove(struct pci_dev *pdev)
 {
@@ -571,6 +602,11 @@ static void cnvme_remove(struct pci_dev *pdev)
 
 	/* The disks first: removing one waits for its I/O, which the controller still completes. */
 	cnvme_remove_disks(c);
+	if (cnvme_io_is_dead(&c->io)) {
+		dev_info(&pdev->dev, "cnvme%u: the controller was disabled after a failure\n",
+			 c->instance);
+		goto out_stop;
+	}
 	cnvme_io_delete(&c->io, &c->ctrl.admin);
 	ret = cnvme_ctrl_shutdown(&c->ctrl);
 	if (ret)
@@ -579,6 +615,7 @@ static void cnvme_remove(struct pci_dev *pdev)
 	else
 		dev_info(&pdev->dev, "cnvme%u: shutdown complete\n", c->instance);
 
+out_stop:
 	cnvme_stop_io(c, pdev);
 	cnvme_ctrl_destroy(&c->ctrl);
 	pci_iounmap(pdev, c->ctrl.bar);

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The I/O path: I/O queue pairs, their interrupts and the blk-mq operations.
- * See io.h.
+ * The I/O path: I/O queue pairs, their interrupts, polling, timeouts and the
+ * blk-mq operations. See io.h.
  */
 
+#include <linux/atomic.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/io.h>
 #include <linux/limits.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 
 #include "admin.h"
@@ -28,7 +31,7 @@
 /* Returns the queue identifier of @q. */
 static u16 io_queue_qid(const struct cnvme_io_queue *q)
 {
-	/* @count is at most the number of MSI-X vectors, well below U16_MAX. */
+	/* At most the number of queues the controller granted, below U16_MAX. */
 	return q->index + 1;
 }
 
@@ -36,6 +39,7 @@ static u16 io_queue_qid(const struct cnvme_io_queue *q)
 static void io_queue_free(struct cnvme_io_queue *q)
 {
 	dma_free_coherent(q->io->dev, LISTS_SIZE, q->lists, q->lists_dma);
+	kfree(q->done);
 	kfree(q->segs);
 	kfree(q->scratch);
 	cnvme_queue_free(&q->qp);
@@ -49,7 +53,9 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 
 	q->io = io;
 	q->index = index;
-	spin_lock_init(&q->lock);
+	q->polled = index >= io->layout.irq_queues;
+	spin_lock_init(&q->cq_lock);
+	spin_lock_init(&q->sq_lock);
 	ret = cnvme_queue_init(&q->qp, io->dev, ctrl->bar, ctrl->bar_size,
 			       io_queue_qid(q), CNVME_IO_QUEUE_DEPTH,
 			       cnvme_cap_doorbell_stride(ctrl->cap));
@@ -62,12 +68,18 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	q->segs = kcalloc(CNVME_MAX_SEGMENTS, sizeof(*q->segs), GFP_KERNEL);
 	if (!q->segs)
 		goto err_free_scratch;
+	q->done = kmalloc_array(CNVME_IO_QUEUE_DEPTH, sizeof(*q->done),
+				GFP_KERNEL);
+	if (!q->done)
+		goto err_free_segs;
 	q->lists = dma_alloc_coherent(io->dev, LISTS_SIZE, &q->lists_dma,
 				      GFP_KERNEL);
 	if (!q->lists)
-		goto err_free_segs;
+		goto err_free_done;
 	return 0;
 
+err_free_done:
+	kfree(q->done);
 err_free_segs:
 	kfree(q->segs);
 err_free_scratch:
@@ -80,26 +92,34 @@ err_free_queue:
 /**
  * cnvme_io_create() - Allocate I/O queue pairs and create them on the
  *	controller.
- * @io: the I/O queues to set up; @io->tagset is the caller's.
+ * @io: the I/O queues to set up; @io->tagset and @io->layout are the
+ *	caller's.
  * @ctrl: the controller, enabled.
- * @count: the number of queue pairs.
+ * @instance: the controller's instance number, for messages.
  *
- * Completion queue i + 1 signals MSI-X vector i + 1; its handler must be
- * registered before any I/O is submitted. The queues created before a
- * failure are deleted again.
+ * Creates @io->layout.irq_queues + @io->layout.poll_queues queue pairs:
+ * completion queue i + 1 signals MSI-X vector i + 1 for the interrupt
+ * queues, whose handlers must be registered before any I/O is submitted;
+ * the poll queues signal no interrupt. The queues created before a failure
+ * are deleted again.
  *
  * Return: 0, -ENOMEM, or an error of the Create I/O Completion/Submission
  * Queue commands.
  */
 int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
-		    unsigned int count)
+		    u32 instance)
 {
+	unsigned int count = io->layout.irq_queues + io->layout.poll_queues;
 	struct cnvme_admin *admin = &ctrl->admin;
 	u32 index;
 	int ret;
 
 	io->dev = ctrl->dev;
+	io->bar = ctrl->bar;
+	io->cap = ctrl->cap;
 	io->page_shift = ctrl->page_shift;
+	io->instance = instance;
+	atomic_set(&io->dead, 0);
 	io->nr_queues = 0;
 	io->queues = kcalloc(count, sizeof(*io->queues), GFP_KERNEL);
 	if (!io->queues)
@@ -112,7 +132,7 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 		ret = io_queue_alloc(io, ctrl, q, index);
 		if (ret)
 			goto err_delete;
-		ret = cnvme_admin_create_cq(admin, &q->qp, qid);
+		ret = cnvme_admin_create_cq(admin, &q->qp, q->polled ? -1 : qid);
 		if (ret)
 			goto err_create;
 		ret = cnvme_admin_create_sq(admin, &q->qp);
@@ -188,7 +208,7 @@ static void io_rq_unmap(struct device *dev, struct cnvme_rq *req)
 
 /*
  * Builds the PRP entries of @nr_segs DMA segments of @q->segs; a PRP list
- * goes to the list page of tag @tag. Called with @q->lock held.
+ * goes to the list page of tag @tag. Called with @q->sq_lock held.
  */
 static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
 			 unsigned int page_shift, u32 tag, u64 *prp1, u64 *prp2)
@@ -196,7 +216,6 @@ static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
 	struct cnvme_prp_list list;
 	struct cnvme_prp prp;
 	size_t first;
-	u64 count;
 	int ret;
 
 	if (tag >= CNVME_IO_QUEUE_DEPTH)
@@ -210,12 +229,8 @@ static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
 		return ret;
 	if (prp.list_pages) {
 		/* The entries after PRP1, all in the one list page. */
-		ret = cnvme_prp_count_entries(q->segs, nr_segs, page_shift,
-					      &count);
-		if (ret)
-			return ret;
 		memcpy(&q->lists[first], q->scratch,
-		       (count - 1) * sizeof(__le64));
+		       (prp.entries - 1) * sizeof(__le64));
 	}
 	*prp1 = prp.prp1;
 	*prp2 = prp.prp2;
@@ -223,8 +238,165 @@ static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
 }
 
 /*
+ * Returns the request that holds tag @tag on queue @q if the driver owns it
+ * (in flight), NULL otherwise: a stale, bogus or duplicate identifier from
+ * the controller then cannot make the driver end a request twice. A request
+ * it returns stays owned by the driver while the caller holds @q->cq_lock.
+ */
+static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
+{
+	struct blk_mq_tag_set *set = &q->io->tagset;
+	struct blk_mq_tags *tags;
+	struct request *rq = NULL;
+	int srcu_idx;
+
+	/* Request pages are freed after an SRCU grace period on tags_srcu. */
+	srcu_idx = srcu_read_lock(&set->tags_srcu);
+	tags = set->tags[q->index];
+	if (tags)
+		rq = blk_mq_tag_to_rq(tags, tag);
+	/* The slot may still point to a request that now holds another tag. */
+	if (rq && (rq->tag != (int)tag ||
+		   blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT))
+		rq = NULL;
+	srcu_read_unlock(&set->tags_srcu, srcu_idx);
+	return rq;
+}
+
+/*
+ * Ends the request of completion @d of queue @q, in the poller's batch @iob
+ * if there is one and it completed without error. Called with @q->cq_lock
+ * held.
+ */
+static void io_end(struct cnvme_io_queue *q, const struct cnvme_done *d,
+		   struct io_comp_batch *iob)
+{
+	struct cnvme_io_queues *io = q->io;
+	blk_status_t status;
+	struct request *rq;
+
+	rq = io_tag_to_rq(q, d->cid);
+	if (!rq) {
+		/* A completion for a command we do not own: a confused controller. */
+		dev_warn(io->dev, "cnvme%u: queue %u: completion for unknown command %u\n",
+			 io->instance, io_queue_qid(q), d->cid);
+		return;
+	}
+	/* Fault injection: forget the completion; the request times out. */
+	if (blk_should_fake_timeout(rq->q))
+		return;
+	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+	status = cnvme_status_to_blk(d->status);
+	/*
+	 * Hand the request back: no longer in flight, so that nothing else
+	 * ends it, even while it waits in @iob.
+	 */
+	blk_mq_set_request_complete(rq);
+	if (status != BLK_STS_OK ||
+	    !blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
+		blk_mq_end_request(rq, status);
+}
+
+/* Records a completion in @ctx, its queue's @done array. */
+static void io_collect(const struct cnvme_completion *cqe, void *ctx)
+{
+	struct cnvme_io_queue *q = ctx;
+
+	/* Cannot happen: one pass reaps at most one lap of the ring. */
+	if (q->nr_done >= CNVME_IO_QUEUE_DEPTH)
+		return;
+	q->done[q->nr_done].cid = le16_to_cpu(cqe->cid);
+	q->done[q->nr_done].status = cnvme_cqe_status(cqe);
+	q->nr_done++;
+}
+
+/*
+ * Consumes the new completions of @q and ends their requests, in the
+ * poller's batch @iob if there is one. Returns how many there were.
+ */
+static u32 io_process_completions(struct cnvme_io_queue *q,
+				  struct io_comp_batch *iob)
+{
+	unsigned long flags;
+	unsigned int i;
+	u32 reaped;
+
+	spin_lock_irqsave(&q->cq_lock, flags);
+	q->nr_done = 0;
+	/*
+	 * Collect the completions under the submission lock, end the requests
+	 * after it: ending a request may run completion work that submits to
+	 * this queue again.
+	 */
+	spin_lock(&q->sq_lock);
+	reaped = cnvme_queue_reap(&q->qp, io_collect, q);
+	spin_unlock(&q->sq_lock);
+	for (i = 0; i < q->nr_done; i++)
+		io_end(q, &q->done[i], iob);
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+	return reaped;
+}
+
+/*
+ * Ends, with an I/O error, every request the driver still owns on @q, after
+ * ending those the controller completed. The controller must be disabled.
+ */
+static void io_queue_cancel(struct cnvme_io_queue *q)
+{
+	struct cnvme_io_queues *io = q->io;
+	unsigned int failed = 0;
+	unsigned long flags;
+	u32 tag;
+
+	io_process_completions(q, NULL);
+	spin_lock_irqsave(&q->cq_lock, flags);
+	/*
+	 * Requests submitted before this point are in the ring and owned by
+	 * the driver alone; later ones see @io->dead under the submission lock
+	 * and are refused.
+	 */
+	spin_lock(&q->sq_lock);
+	spin_unlock(&q->sq_lock);
+	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+		struct request *rq = io_tag_to_rq(q, tag);
+
+		if (!rq)
+			continue;
+		io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+		blk_mq_set_request_complete(rq);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+		failed++;
+	}
+	if (failed)
+		dev_err(io->dev, "cnvme%u: queue %u: %u commands failed\n",
+			io->instance, io_queue_qid(q), failed);
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+}
+
+/*
+ * Gives up on the controller after a failure: disables it, so that it no
+ * longer touches host memory, and fails every request it still holds with
+ * an I/O error. Later requests fail at once. Does nothing if that was done
+ * already.
+ */
+static void io_fail(struct cnvme_io_queues *io)
+{
+	unsigned int i;
+	int ret;
+
+	if (atomic_xchg(&io->dead, 1))
+		return;
+	ret = cnvme_ctrl_disable(io->dev, io->bar, io->cap);
+	if (ret)
+		dev_err(io->dev, "cnvme%u: cannot disable the controller: %pe\n",
+			io->instance, ERR_PTR(ret));
+	for (i = 0; i < io->nr_queues; i++)
+		io_queue_cancel(&io->queues[i]);
+}
+
+/*
  * Maps the data of @rq and builds its Read or Write command. Called with
- * @q->lock held.
+ * @q->sq_lock held.
  */
 static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 			 struct request *rq, struct cnvme_command *cmd)
@@ -279,21 +451,21 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
 	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
-	struct cnvme_io_queues *io = ns->io;
+	struct cnvme_io_queue *q = hctx->driver_data;
+	struct cnvme_io_queues *io = q->io;
 	struct request *rq = bd->rq;
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct cnvme_command cmd;
-	struct cnvme_io_queue *q;
 	unsigned long flags;
 	int ret;
 
-	blk_mq_start_request(rq);
 	req->nents = 0;
-	if (hctx->queue_num >= io->nr_queues)
-		return errno_to_blk_status(-EINVAL);
-	q = &io->queues[hctx->queue_num];
-
-	spin_lock_irqsave(&q->lock, flags);
+	spin_lock_irqsave(&q->sq_lock, flags);
+	if (cnvme_io_is_dead(io)) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	req->expired = false;
 	switch (req_op(rq)) {
 	case REQ_OP_FLUSH:
 		cnvme_cmd_flush(&cmd, ns->nsid);
@@ -316,34 +488,32 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 		goto out_unlock;
 	}
 	/*
-	 * Leave @rq alone from here on: once any doorbell sends the command,
-	 * ours or that of another CPU submitting to this queue after us (both
-	 * under the queue lock), the interrupt handler may end it.
+	 * Start the request only once it is in the ring, under the submission
+	 * lock: a request refused above was never in flight, so failing the
+	 * queue cannot end it as well. Leave @rq alone from here on: once any
+	 * doorbell sends the command, ours or that of another CPU submitting
+	 * to this queue after us (both under the submission lock), the
+	 * completion path may end it.
 	 */
+	blk_mq_start_request(rq);
 	if (bd->last)
 		cnvme_queue_ring_sq(&q->qp);
-	spin_unlock_irqrestore(&q->lock, flags);
+	spin_unlock_irqrestore(&q->sq_lock, flags);
 	return BLK_STS_OK;
 
 out_unlock:
-	spin_unlock_irqrestore(&q->lock, flags);
+	spin_unlock_irqrestore(&q->sq_lock, flags);
 	return errno_to_blk_status(ret);
 }
 
 static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
-	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
-	struct cnvme_io_queues *io = ns->io;
+	struct cnvme_io_queue *q = hctx->driver_data;
 	unsigned long flags;
-	unsigned int i;
 
-	for (i = 0; i < io->nr_queues; i++) {
-		struct cnvme_io_queue *q = &io->queues[i];
-
-		spin_lock_irqsave(&q->lock, flags);
-		cnvme_queue_ring_sq(&q->qp);
-		spin_unlock_irqrestore(&q->lock, flags);
-	}
+	spin_lock_irqsave(&q->sq_lock, flags);
+	cnvme_queue_ring_sq(&q->qp);
+	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 
 static void cnvme_complete_rq(struct request *rq)
@@ -352,48 +522,101 @@ static void cnvme_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, BLK_STS_OK);
 }
 
+/* The driver data of hardware queue @hctx_idx is I/O queue @hctx_idx. */
+static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			   unsigned int hctx_idx)
+{
+	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
+
+	if (hctx_idx >= ns->io->nr_queues)
+		return -EINVAL;
+	hctx->driver_data = &ns->io->queues[hctx_idx];
+	return 0;
+}
+
+static int cnvme_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	return io_process_completions(hctx->driver_data, iob) > 0;
+}
+
+/*
+ * The default map gets the interrupt queues, each serving the CPUs of its
+ * MSI-X vector's affinity; the poll map, if any, gets the poll queues,
+ * spread evenly over the CPUs. There are no read queues.
+ */
+static void cnvme_map_queues(struct blk_mq_tag_set *set)
+{
+	const struct cnvme_queue_layout *layout = set->driver_data;
+	struct blk_mq_queue_map *map;
+
+	map = &set->map[HCTX_TYPE_DEFAULT];
+	map->queue_offset = 0;
+	map->nr_queues = layout->irq_queues;
+	/* Vector 0 is the admin queue's. */
+	if (map->nr_queues)
+		blk_mq_map_hw_queues(map, layout->dev, 1);
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		return;
+	/*
+	 * blk-mq gives every map all the hardware queues to begin with: a read
+	 * map left so would send every read to hardware queue 0.
+	 */
+	set->map[HCTX_TYPE_READ].nr_queues = 0;
+	map = &set->map[HCTX_TYPE_POLL];
+	map->queue_offset = layout->irq_queues;
+	map->nr_queues = layout->poll_queues;
+	if (map->nr_queues)
+		blk_mq_map_queues(map);
+}
+
+/*
+ * A request did not complete in time. First look for a completion whose
+ * interrupt was lost; then give the request a second period; if it expires
+ * again, or the controller reports a fatal status or no longer answers,
+ * disable the controller and fail every request it holds (abort and
+ * controller reset are not implemented).
+ */
+static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
+{
+	struct cnvme_io_queue *q = rq->mq_hctx->driver_data;
+	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
+	struct cnvme_io_queues *io = q->io;
+	u32 tag = rq->tag;
+	bool broken;
+	u32 csts;
+
+	io_process_completions(q, NULL);
+	if (io_tag_to_rq(q, tag) != rq) {
+		dev_warn(io->dev, "cnvme%u: queue %u: command %u completed without an interrupt\n",
+			 io->instance, io_queue_qid(q), tag);
+		return BLK_EH_DONE;
+	}
+	/* Another timeout gave up on the controller, which fails this request too. */
+	if (cnvme_io_is_dead(io))
+		return BLK_EH_DONE;
+	csts = readl(io->bar + CNVME_REG_CSTS);
+	broken = cnvme_csts_is_all_ones(csts) || (csts & CNVME_CSTS_CFS);
+	if (!broken && !req->expired) {
+		req->expired = true;
+		dev_warn(io->dev, "cnvme%u: queue %u: command %u timed out; waiting one more period\n",
+			 io->instance, io_queue_qid(q), tag);
+		return BLK_EH_RESET_TIMER;
+	}
+	dev_err(io->dev, "cnvme%u: queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
+		io->instance, io_queue_qid(q), tag, csts);
+	io_fail(io);
+	return BLK_EH_DONE;
+}
+
 const struct blk_mq_ops cnvme_mq_ops = {
 	.queue_rq	= cnvme_queue_rq,
 	.commit_rqs	= cnvme_commit_rqs,
 	.complete	= cnvme_complete_rq,
+	.init_hctx	= cnvme_init_hctx,
+	.timeout	= cnvme_timeout,
+	.poll		= cnvme_poll,
+	.map_queues	= cnvme_map_queues,
 };
-
-/* Ends the request of completion (@cid, @status) of queue @q. */
-static void io_end(struct cnvme_io_queue *q, u16 cid, u16 status)
-{
-	struct cnvme_io_queues *io = q->io;
-	struct request *rq;
-
-	rq = blk_mq_tag_to_rq(io->tagset.tags[q->index], cid);
-	if (!rq || !blk_mq_request_started(rq)) {
-		/* A completion for a command we do not own: a confused controller. */
-		dev_warn(io->dev, "queue %u: completion for unknown command %u\n",
-			 io_queue_qid(q), cid);
-		return;
-	}
-	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
-	blk_mq_end_request(rq, cnvme_status_to_blk(status));
-}
-
-/* The completions one interrupt collects: identifier and status of each. */
-struct io_done {
-	unsigned int n;
-	struct {
-		u16 cid;
-		u16 status;
-	} cqes[CNVME_IO_QUEUE_DEPTH];
-};
-
-static void io_collect(const struct cnvme_completion *cqe, void *ctx)
-{
-	struct io_done *done = ctx;
-
-	if (done->n >= ARRAY_SIZE(done->cqes))
-		return;
-	done->cqes[done->n].cid = le16_to_cpu(cqe->cid);
-	done->cqes[done->n].status = cnvme_cqe_status(cqe);
-	done->n++;
-}
 
 /**
  * cnvme_admin_irq() - The interrupt handler of MSI-X vector 0.
@@ -412,26 +635,11 @@ irqreturn_t cnvme_admin_irq(int irq, void *data)
 /**
  * cnvme_io_irq() - The interrupt handler of MSI-X vector i + 1.
  * @irq: the interrupt.
- * @data: I/O queue i.
- *
- * Collects the completions under the queue lock and ends the requests after
- * it: ending a request may run completion work that submits again.
+ * @data: I/O queue i, an interrupt queue.
  *
  * Return: %IRQ_HANDLED if there were completions, %IRQ_NONE otherwise.
  */
 irqreturn_t cnvme_io_irq(int irq, void *data)
 {
-	struct cnvme_io_queue *q = data;
-	struct io_done done;
-	unsigned long flags;
-	unsigned int i;
-	u32 reaped;
-
-	done.n = 0;
-	spin_lock_irqsave(&q->lock, flags);
-	reaped = cnvme_queue_reap(&q->qp, io_collect, &done);
-	spin_unlock_irqrestore(&q->lock, flags);
-	for (i = 0; i < done.n; i++)
-		io_end(q, done.cqes[i].cid, done.cqes[i].status);
-	return reaped ? IRQ_HANDLED : IRQ_NONE;
+	return io_process_completions(data, NULL) ? IRQ_HANDLED : IRQ_NONE;
 }

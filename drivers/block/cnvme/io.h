@@ -1,20 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The I/O path: I/O queue pairs, their interrupts and the blk-mq operations.
+ * The I/O path: I/O queue pairs, their interrupts, polling, timeouts and the
+ * blk-mq operations.
  *
  * A request travels queue_rq → submission queue slot → tail doorbell (once
- * per batch) → controller → completion queue entry → MSI-X interrupt →
- * cnvme_io_irq() → blk_mq_tag_to_rq() → unmap → end of the request.
+ * per batch) → controller → completion queue entry → MSI-X interrupt
+ * (cnvme_io_irq()) or poller (.poll) → blk_mq_tag_to_rq() → unmap → end of
+ * the request.
  *
- * Each I/O queue pair is one blk-mq hardware queue: hardware queue i is
- * queue pair i + 1 and MSI-X vector i + 1 (vector 0 belongs to the admin
- * queue, which is polled). The command identifier of a request is its tag.
+ * Each I/O queue pair is one blk-mq hardware queue, whose driver data is the
+ * struct cnvme_io_queue: hardware queue i is queue pair i + 1. The first
+ * irq_queues complete by interrupt, on MSI-X vector i + 1 (vector 0 belongs
+ * to the admin queue, which is polled); the others are poll queues, created
+ * without an interrupt and served by blk-mq's poll map. The command
+ * identifier of a request is its tag.
+ *
+ * Completions of a queue are processed under its completion lock, by one of
+ * the interrupt handler, the poller, the timeout handler and the failure
+ * path (the controller given up), so that exactly one of them ends each
+ * request. Lock order: completion lock, then submission lock.
  */
 
 #ifndef CNVME_IO_H
 #define CNVME_IO_H
 
+#include <linux/atomic.h>
 #include <linux/blk-mq.h>
+#include <linux/compiler_types.h>
 #include <linux/dma-direction.h>
 #include <linux/interrupt.h>
 #include <linux/scatterlist.h>
@@ -34,29 +46,80 @@ struct cnvme_ctrl;
  * empty one, so the tag set has one tag less.
  */
 #define CNVME_IO_QUEUE_DEPTH	128
+/* Tags of each hardware queue. */
+#define CNVME_IO_TAGS		(CNVME_IO_QUEUE_DEPTH - 1)
 /* PRP entries in one list page of the controller's memory page size (4 KiB). */
 #define CNVME_PRP_LIST_ENTRIES	512
 
 /**
- * struct cnvme_rq - Per-request driver data: the scatter-gather space its
- *	data is mapped through.
- * @sg: the scatterlist, %CNVME_MAX_SEGMENTS entries.
+ * struct cnvme_rq - Per-request driver data.
+ * @sg: the scatterlist the request's data is mapped through,
+ *	%CNVME_MAX_SEGMENTS entries.
  * @nents: the entries passed to dma_map_sg(), 0 while nothing is mapped.
  * @dir: the direction of the mapping.
+ * @expired: set when the request timed out once; cleared when it is queued.
  */
 struct cnvme_rq {
 	struct scatterlist sg[CNVME_MAX_SEGMENTS];
 	int nents;
 	enum dma_data_direction dir;
+	bool expired;
+};
+
+/**
+ * struct cnvme_queue_layout - How the hardware queues are split between
+ *	interrupts and polling: the driver data of the tag set.
+ * @dev: the PCI function, whose MSI-X vector affinities give the CPUs of
+ *	each queue.
+ * @irq_queues: hardware queues completed by interrupts: 0 to
+ *	@irq_queues - 1.
+ * @poll_queues: hardware queues completed by polling: @irq_queues to
+ *	@irq_queues + @poll_queues - 1.
+ */
+struct cnvme_queue_layout {
+	struct device *dev;
+	u32 irq_queues;
+	u32 poll_queues;
+};
+
+/**
+ * cnvme_queue_layout_nr_maps() - The number of maps of the tag set.
+ * @layout: the queue layout.
+ *
+ * Return: %HCTX_MAX_TYPES (the poll map included) if there are poll queues,
+ * 1 otherwise.
+ */
+static inline unsigned int
+cnvme_queue_layout_nr_maps(const struct cnvme_queue_layout *layout)
+{
+	return layout->poll_queues ? HCTX_MAX_TYPES : 1;
+}
+
+/**
+ * struct cnvme_done - A completion reaped from a completion queue, ended
+ *	after the submission lock is dropped.
+ * @cid: its command identifier.
+ * @status: its status field.
+ */
+struct cnvme_done {
+	u16 cid;
+	u16 status;
 };
 
 struct cnvme_io_queues;
 
 /**
- * struct cnvme_io_queue - One I/O queue pair.
+ * struct cnvme_io_queue - One I/O queue pair: the driver data of one blk-mq
+ *	hardware queue.
  * @io: the I/O queues it belongs to.
  * @index: its index: hardware queue @index, queue identifier @index + 1.
- * @lock: protects @qp, @scratch and @segs; taken with interrupts off, the
+ * @polled: whether it is a poll queue (no interrupt).
+ * @cq_lock: held while completions are processed; taken before @sq_lock,
+ *	with interrupts off.
+ * @done: the completions reaped in one pass, %CNVME_IO_QUEUE_DEPTH of them;
+ *	under @cq_lock.
+ * @nr_done: the number of @done; under @cq_lock.
+ * @sq_lock: protects @qp, @scratch and @segs; taken with interrupts off, the
  *	completion interrupt takes it too.
  * @qp: the queue pair.
  * @scratch: where PRP lists are built before they are copied to the tag's
@@ -70,7 +133,11 @@ struct cnvme_io_queues;
 struct cnvme_io_queue {
 	struct cnvme_io_queues *io;
 	u32 index;
-	spinlock_t lock;	/* guards qp, scratch and segs */
+	bool polled;
+	spinlock_t cq_lock;	/* guards done and nr_done */
+	struct cnvme_done *done;
+	unsigned int nr_done;
+	spinlock_t sq_lock;	/* guards qp, scratch and segs */
 	struct cnvme_queue qp;
 	__le64 *scratch;
 	struct cnvme_segment *segs;
@@ -80,19 +147,31 @@ struct cnvme_io_queue {
 
 /**
  * struct cnvme_io_queues - The I/O queues of a controller, shared by its
- *	disks and its interrupt handlers.
+ *	disks and its interrupt handlers, and what they share.
  * @dev: the controller's device, for messages and DMA.
+ * @bar: the controller registers.
  * @tagset: the tag set of every disk of the controller.
- * @queues: the queue pairs, by hardware queue index.
- * @nr_queues: the number of @queues.
+ * @layout: the split of the hardware queues, the driver data of @tagset.
+ * @cap: the controller capabilities, for the timeout of a disable.
  * @page_shift: the controller memory page size.
+ * @instance: instance number, for messages.
+ * @dead: set once the controller was disabled after a failure: no command
+ *	is queued any more.
+ * @queues: the queue pairs, by hardware queue index: interrupt queues
+ *	first, then poll queues.
+ * @nr_queues: the number of @queues.
  */
 struct cnvme_io_queues {
 	struct device *dev;
+	void __iomem *bar;
 	struct blk_mq_tag_set tagset;
+	struct cnvme_queue_layout layout;
+	u64 cap;
+	unsigned int page_shift;
+	u32 instance;
+	atomic_t dead;
 	struct cnvme_io_queue *queues;
 	unsigned int nr_queues;
-	unsigned int page_shift;
 };
 
 /**
@@ -111,10 +190,21 @@ struct cnvme_ns_queue {
 extern const struct blk_mq_ops cnvme_mq_ops;
 
 int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
-		    unsigned int count);
+		    u32 instance);
 void cnvme_io_delete(struct cnvme_io_queues *io, struct cnvme_admin *admin);
 void cnvme_io_free(struct cnvme_io_queues *io);
 irqreturn_t cnvme_admin_irq(int irq, void *data);
 irqreturn_t cnvme_io_irq(int irq, void *data);
+
+/**
+ * cnvme_io_is_dead() - Whether the controller was disabled after a failure.
+ * @io: the I/O queues.
+ *
+ * Return: true once a timeout gave up on the controller.
+ */
+static inline bool cnvme_io_is_dead(struct cnvme_io_queues *io)
+{
+	return atomic_read(&io->dead);
+}
 
 #endif /* CNVME_IO_H */

@@ -153,6 +153,7 @@ int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 		prp->prp1 = segs[0].addr;
 		prp->prp2 = prp2;
 		prp->list_pages = 0;
+		prp->entries = count;
 		return 0;
 	}
 
@@ -187,6 +188,7 @@ int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 	prp->prp1 = segs[0].addr;
 	prp->prp2 = lists[0].dma;
 	prp->list_pages = list + 1;
+	prp->entries = count;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(cnvme_prp_build);

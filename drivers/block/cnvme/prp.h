@@ -54,11 +54,14 @@ struct cnvme_prp_list {
  * @prp1: PRP entry 1: the first byte of the data.
  * @prp2: PRP entry 2: zero, the second page, or the first PRP list page.
  * @list_pages: how many of the caller's list pages were used.
+ * @entries: how many PRP entries the data needs, @prp1 included: with one
+ *	list page, the list holds @entries - 1 of them.
  */
 struct cnvme_prp {
 	u64 prp1;
 	u64 prp2;
 	unsigned int list_pages;
+	u64 entries;
 };
 
 int cnvme_prp_count_entries(const struct cnvme_segment *segs,
