@@ -40,12 +40,11 @@ class Target:
 
 
 # One line per target; fio-bench.sh takes the name. {vcpus}: the guest's vCPUs.
-# To enable rnvme or cnvme once it serves I/O: serves_io=True (and poll=True
-# with its poll parameter once it has poll queues).
+# The three NVMe drivers get the same poll_queues parameter.
 TARGETS = [
     Target("nvme", "nvme", nvme=True, serves_io=True, poll=True, params=("poll_queues=1",)),
-    Target("rnvme", "rnvme", nvme=True, serves_io=True, poll=False),
-    Target("cnvme", "cnvme", nvme=True, serves_io=True, poll=False),
+    Target("rnvme", "rnvme", nvme=True, serves_io=True, poll=True, params=("poll_queues=1",)),
+    Target("cnvme", "cnvme", nvme=True, serves_io=True, poll=True, params=("poll_queues=1",)),
     Target("null_blk", "null_blk", nvme=False, serves_io=True, poll=True,
            params=("queue_mode=2", "irqmode=0", "gb=1", "bs=512", "nr_devices=1",
                    "submit_queues={vcpus}", "poll_queues=1", "hw_queue_depth=256", "memory_backed=0")),

@@ -11,6 +11,7 @@ boot, parsed with the kernel's own tools/testing/kunit/kunit.py.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -118,7 +119,15 @@ def guest_tests(args):
             vm.Test(f"io-matrix-{drv}", ["tests/guest/io-matrix.sh", drv, "2", "3"], 900),
             vm.Test(f"cross-driver-{drv}", ["tests/guest/cross-driver.sh", drv, "2"], 300),
             vm.Test(f"bind-cycles-{drv}", ["tests/guest/bind-cycles.sh", drv, "2", "20"], 300),
+            vm.Test(f"poll-queues-{drv}", ["tests/guest/poll-queues.sh", drv, "2"], 300),
+            vm.Test(f"timeout-{drv}", ["tests/guest/timeout.sh", drv, "2", "eio"], 120),
         ]
+    # The same definitions against upstream nvme, for reference: it polls the
+    # same way, and recovers from a timeout by resetting the controller.
+    tests += [
+        vm.Test("poll-queues-nvme", ["tests/guest/poll-queues.sh", "nvme", "3"], 300),
+        vm.Test("timeout-nvme", ["tests/guest/timeout.sh", "nvme", "3", "recover"], 180),
+    ]
     return tests
 
 
@@ -153,6 +162,7 @@ def main():
     ap.add_argument("--run-dir", type=Path, default=ROOT / "build/test" / time.strftime("%Y%m%d-%H%M%S"))
     ap.add_argument("--verify-size", default="64M")
     ap.add_argument("--no-lint", action="store_true")
+    ap.add_argument("--only", metavar="REGEX", help="run only the guest tests whose name matches")
     args = ap.parse_args()
     rep = Report()
     info = json.loads((args.build / "rnvme-build.json").read_text())
@@ -168,6 +178,8 @@ def main():
     ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
     guest = vm.Guest(args.build, args.run_dir, ctrls)
     tests = guest_tests(args)
+    if args.only:
+        tests = [t for t in tests if re.search(args.only, t.name)]
     print(f"rnvme: booting the guest ({len(tests)} guest tests, results in {args.run_dir})", flush=True)
     run = guest.run(tests)
     if not run.booted:

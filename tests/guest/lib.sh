@@ -186,3 +186,33 @@ setup_rnull() {
 	fi
 	wait_disk "$name"
 }
+
+# reload_driver DRIVER [PARAM=VALUE...]: unbind every controller from DRIVER,
+# unload it and load it again with these parameters (driver parameters such as
+# poll_queues are read at probe time and cannot change while it is loaded).
+reload_driver() {
+	local drv=$1 i bdf h
+	shift
+	for ((i = 0; i < NR_CONTROLLERS; i++)); do
+		bdf=$(ctrl_bdf "$i") || exit 1
+		[ "$(ctrl_driver "$bdf")" = "$drv" ] && unbind "$i"
+	done
+	if [ -e "/sys/module/$drv/initstate" ]; then
+		# Modules that use it first (cnvme_kunit uses cnvme).
+		for h in /sys/module/"$drv"/holders/*; do
+			[ -e "$h" ] && { rmmod "$(basename "$h")" || fail "cannot unload $(basename "$h")"; }
+		done
+		rmmod "$drv" || fail "cannot unload $drv"
+	fi
+	load "$drv" "$@"
+}
+
+# hctx_of DISK TYPE: the debugfs folders of DISK's hardware queues of TYPE
+# (default, read, poll).
+hctx_of() {
+	local d t
+	for d in /sys/kernel/debug/block/"$1"/hctx*; do
+		read -r t <"$d/type" 2>/dev/null || continue
+		[ "$t" = "$2" ] && echo "$d"
+	done
+}
