@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/bits.h>
+#include <linux/blkdev.h>
 #include <linux/limits.h>
 #include <linux/module.h>
 #include <linux/string.h>
@@ -535,6 +536,31 @@ static void status_field_bits(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, cnvme_status_is_success(cqe_status(1 << 16)));
 }
 
+/*
+ * rnvme ends a request with an errno that blk-mq turns back into a
+ * blk_status_t; cnvme hands the blk_status_t over itself. Either way each
+ * outcome must stand for the errno that rnvme's BlkStatus::to_result() gives.
+ */
+static int status_errno(u16 sct, u16 sc)
+{
+	return blk_status_to_errno(cnvme_status_to_blk(status(sct, sc, false)));
+}
+
+static void blk_status_errors(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_GENERIC, CNVME_SC_SUCCESS), 0);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_GENERIC, CNVME_SC_LBA_RANGE), -EIO);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_GENERIC, CNVME_SC_INVALID_OPCODE),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_MEDIA, CNVME_SC_UNRECOVERED_READ),
+			-ENODATA);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_MEDIA, CNVME_SC_GUARD_CHECK), -EILSEQ);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_GENERIC, CNVME_SC_CAPACITY_EXCEEDED),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_GENERIC, CNVME_SC_INVALID_NS), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, status_errno(CNVME_SCT_PATH, 0x00), -ENOLINK);
+}
+
 static void blk_status_mapping(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, false)), BLK_STS_OK);
@@ -585,6 +611,7 @@ static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(create_queues),
 	KUNIT_CASE(completion_fields),
 	KUNIT_CASE(status_field_bits),
+	KUNIT_CASE(blk_status_errors),
 	KUNIT_CASE(blk_status_mapping),
 	KUNIT_CASE(retry),
 	{}
