@@ -234,7 +234,13 @@ impl IoQueues {
             // `u16::MAX`.
             let qid = (index + 1) as u16;
             let polled = index >= irq_queues;
-            let qp = QueuePair::new(pdev.as_ref(), regs, qid, IO_QUEUE_DEPTH, cap.doorbell_stride())?;
+            let qp = QueuePair::new(
+                pdev.as_ref(),
+                regs,
+                qid,
+                IO_QUEUE_DEPTH,
+                cap.doorbell_stride(),
+            )?;
             admin
                 .create_cq(&qp, if polled { None } else { Some(qid) })
                 .and_then(|()| admin.create_sq(&qp))
