@@ -66,6 +66,10 @@ use crate::{
         Status, //
     },
     ctrl,
+    dbbuf::{
+        DbBuf,
+        Shadow, //
+    },
     prp::{
         self,
         ListPage,
@@ -135,6 +139,8 @@ pub(crate) struct IoState {
     page: PageSize,
     /// Instance number, for messages.
     instance: u32,
+    /// The shadow doorbell buffers, if the controller reads them.
+    _dbbuf: Option<Arc<DbBuf>>,
     /// Set once the controller was disabled after a failure: no command is queued any more.
     dead: Atomic<bool>,
 }
@@ -197,7 +203,8 @@ pub(crate) struct NsQueue {
 impl IoQueues {
     /// Allocates the I/O queue pairs of `layout` and creates them on the controller:
     /// completion queue `i + 1` on MSI-X vector `i + 1` for the interrupt queues, without an
-    /// interrupt for the poll queues.
+    /// interrupt for the poll queues. With `dbbuf` (already handed to the controller), the
+    /// queues use shadow doorbells.
     ///
     /// # Errors
     ///
@@ -213,6 +220,7 @@ impl IoQueues {
         cap: CAP,
         page: PageSize,
         instance: u32,
+        dbbuf: Option<Arc<DbBuf>>,
     ) -> Result<Arc<Self>> {
         let (irq_queues, poll_queues) = layout;
         let state = Arc::new(
@@ -222,6 +230,7 @@ impl IoQueues {
                 cap,
                 page,
                 instance,
+                _dbbuf: dbbuf.clone(),
                 dead: Atomic::new(false),
             },
             GFP_KERNEL,
@@ -234,13 +243,16 @@ impl IoQueues {
             // `u16::MAX`.
             let qid = (index + 1) as u16;
             let polled = index >= irq_queues;
-            let qp = QueuePair::new(
+            let mut qp = QueuePair::new(
                 pdev.as_ref(),
                 regs,
                 qid,
                 IO_QUEUE_DEPTH,
                 cap.doorbell_stride(),
             )?;
+            if let Some(buf) = &dbbuf {
+                qp.set_shadow(Shadow::new(buf.clone(), qid)?);
+            }
             admin
                 .create_cq(&qp, if polled { None } else { Some(qid) })
                 .and_then(|()| admin.create_sq(&qp))

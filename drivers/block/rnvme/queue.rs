@@ -44,6 +44,7 @@ use crate::{
         SqEntry,
         CQE_STATUS_DWORD, //
     },
+    dbbuf::Shadow,
     regs,
     ring::{
         CqRing,
@@ -78,6 +79,8 @@ pub(crate) struct QueuePair {
     sq_doorbell: usize,
     /// BAR offset of the completion queue head doorbell.
     cq_doorbell: usize,
+    /// The shadow doorbells, if the controller reads them (I/O queues only).
+    shadow: Option<Shadow>,
 }
 
 impl QueuePair {
@@ -119,7 +122,14 @@ impl QueuePair {
             sq_rung: 0,
             sq_doorbell,
             cq_doorbell,
+            shadow: None,
         })
+    }
+
+    /// Makes the queue publish its tail and head through `shadow` and write the doorbell
+    /// registers only when the controller asks for it.
+    pub(crate) fn set_shadow(&mut self, shadow: Shadow) {
+        self.shadow = Some(shadow);
     }
 
     /// Returns the queue identifier.
@@ -171,10 +181,16 @@ impl QueuePair {
     /// Rings the submission queue tail doorbell if commands were pushed since the last time.
     pub(crate) fn ring_sq(&mut self, bar: &Bar0<'_>) -> Result {
         let tail = self.sq_ring.tail();
-        if tail == self.sq_rung {
+        let old = self.sq_rung;
+        if tail == old {
             return Ok(());
         }
         self.sq_rung = tail;
+        if let Some(shadow) = &self.shadow {
+            if !shadow.sq_tail(old, tail)? {
+                return Ok(());
+            }
+        }
         // The doorbell is a `writel`, which orders the slots' writes to memory before it.
         bar.try_write32(u32::from(tail), self.sq_doorbell)
     }
@@ -186,6 +202,7 @@ impl QueuePair {
     /// cannot hold the caller forever.
     pub(crate) fn reap(&mut self, bar: &Bar0<'_>, mut f: impl FnMut(&Completion)) -> Result<u32> {
         let mut count = 0;
+        let old = self.cq_ring.head();
         while count < self.cq_ring.depth() {
             let slot = usize::from(self.cq_ring.head());
             let dw3: u32 = io_read!(self.cq, [try: slot][build: CQE_STATUS_DWORD]);
@@ -201,7 +218,14 @@ impl QueuePair {
             f(&cqe);
         }
         if count > 0 {
-            bar.try_write32(u32::from(self.cq_ring.head()), self.cq_doorbell)?;
+            let head = self.cq_ring.head();
+            let ring = match &self.shadow {
+                Some(shadow) => shadow.cq_head(old, head)?,
+                None => true,
+            };
+            if ring {
+                bar.try_write32(u32::from(head), self.cq_doorbell)?;
+            }
         }
         Ok(count)
     }

@@ -352,6 +352,13 @@ pub(crate) fn doorbell_offset(qid: u16, completion: bool, dstrd: u32) -> usize {
     DOORBELL_BASE + (index << (2 + (dstrd & 0xf)))
 }
 
+/// Returns the index, in 32-bit entries, of a doorbell in the shadow doorbell and EventIdx
+/// buffers (Doorbell Buffer Config): they mirror the doorbell registers, from the admin
+/// submission queue's on, with the same stride.
+pub(crate) fn shadow_index(qid: u16, completion: bool, dstrd: u32) -> usize {
+    (doorbell_offset(qid, completion, dstrd) - DOORBELL_BASE) / 4
+}
+
 #[cfg(CONFIG_RNVME_KUNIT_TEST)]
 #[kunit_tests(rnvme_regs)]
 mod tests {
@@ -522,6 +529,17 @@ mod tests {
         );
         // The admin queue pair fits the statically mapped window, with any stride.
         assert!(doorbell_offset(0, true, 9) + 4 <= BAR0_SIZE);
+        Ok(())
+    }
+
+    #[test]
+    fn shadow_doorbells() -> Result {
+        assert_eq!(shadow_index(0, false, 0), 0);
+        assert_eq!(shadow_index(0, true, 0), 1);
+        assert_eq!(shadow_index(1, false, 0), 2);
+        assert_eq!(shadow_index(1, true, 0), 3);
+        assert_eq!(shadow_index(2, false, 2), 16);
+        assert_eq!(shadow_index(511, true, 0), 1023);
         Ok(())
     }
 }

@@ -172,8 +172,6 @@ impl CqRing {
 ///
 /// All three are free-running 16-bit values compared modulo 2^16: the event index was crossed
 /// if it lies in `old..new` (`new` excluded).
-// Used by shadow doorbells (Doorbell Buffer Config), a later stage.
-#[allow(dead_code)]
 pub(crate) fn need_event(event_idx: u16, new: u16, old: u16) -> bool {
     new.wrapping_sub(event_idx).wrapping_sub(1) < new.wrapping_sub(old)
 }

@@ -16,9 +16,10 @@
 //! - `queue`: a queue pair in coherent DMA memory and its doorbells,
 //! - `admin`: synchronous admin commands on the admin queue pair, polled,
 //! - `ctrl`: controller disable, admin queue setup, enable and shutdown,
+//! - `dbbuf`: shadow doorbells (Doorbell Buffer Config),
 //! - `io`: I/O queue pairs, their interrupts, polling, timeouts and the blk-mq operations.
 //!
-//! The first five are pure and carry the KUnit suites; the last four touch the hardware.
+//! The first five are pure and carry the KUnit suites; the last five touch the hardware.
 
 use kernel::{
     block::mq::gen_disk::{
@@ -53,6 +54,7 @@ mod admin;
 #[allow(dead_code)]
 mod cmd;
 mod ctrl;
+mod dbbuf;
 mod identify;
 mod io;
 mod prp;
@@ -62,6 +64,7 @@ mod ring;
 
 use crate::{
     ctrl::Ctrl,
+    dbbuf::DbBuf,
     identify::{
         IdCtrl,
         IdNs, //
@@ -290,10 +293,16 @@ impl<'bound> Controller<'bound> {
     fn start_io(
         pdev: &'bound pci::Device<Bound>,
         ctrl: &Ctrl<'_>,
+        id: &IdCtrl,
         granted: u32,
         instance: u32,
     ) -> Result<IoPath<'bound>> {
         let poll_queues = poll_queues().min(granted - 1);
+        let dbbuf = if id.supports_dbbuf() {
+            Self::shadow_doorbells(pdev, ctrl, granted, instance)
+        } else {
+            None
+        };
         let msix = pci::IrqTypes::default().with(pci::IrqType::MsiX);
         let vectors = pdev
             .alloc_irq_vectors_affinity(2, granted - poll_queues + 1, msix, 1)
@@ -327,6 +336,7 @@ impl<'bound> Controller<'bound> {
             ctrl.cap(),
             ctrl.page_size(),
             instance,
+            dbbuf.clone(),
         )?;
         let irqs = vectors
             .register_all(irq::Flags::TRIGGER_NONE, c"rnvme", |vector| {
@@ -342,14 +352,34 @@ impl<'bound> Controller<'bound> {
             })?;
         dev_info!(
             pdev,
-            "rnvme{}: {} I/O queues of {} entries: {} by interrupt, {} polled\n",
+            "rnvme{}: {} I/O queues of {} entries: {} by interrupt, {} polled; shadow doorbells {}\n",
             instance,
             io.len(),
             IO_QUEUE_DEPTH,
             irq_queues,
-            poll_queues
+            poll_queues,
+            if dbbuf.is_some() { "on" } else { "off" }
         );
         Ok(IoPath { _irqs: irqs, io })
+    }
+
+    /// Allocates the shadow doorbell buffers for `queues` I/O queues and hands them to the
+    /// controller (Doorbell Buffer Config). Without them, on any failure, which is reported,
+    /// the queues use their doorbell registers only.
+    fn shadow_doorbells(
+        pdev: &pci::Device<Bound>,
+        ctrl: &Ctrl<'_>,
+        queues: u32,
+        instance: u32,
+    ) -> Option<Arc<DbBuf>> {
+        let set = || -> Result<Arc<DbBuf>> {
+            let buf = DbBuf::new(pdev.as_ref(), queues, ctrl.cap().doorbell_stride())?;
+            ctrl.admin()?.execute(buf.command())?;
+            Ok(Arc::new(buf, GFP_KERNEL)?)
+        };
+        set()
+            .inspect_err(|e| dev_warn!(pdev, "rnvme{}: no shadow doorbells: {:?}\n", instance, e))
+            .ok()
     }
 
     /// Registers one disk per namespace.
@@ -489,7 +519,7 @@ impl pci::Driver for RnvmeDriver {
                 max_transfer: Controller::max_transfer(&ctrl, id),
                 namespaces: Controller::scan_namespaces(pdev, &ctrl, *instance)?,
                 io_queues: Controller::request_io_queues(pdev, &ctrl, *instance)?,
-                iopath: Controller::start_io(pdev, &ctrl, *io_queues, *instance)?,
+                iopath: Controller::start_io(pdev, &ctrl, id, *io_queues, *instance)?,
                 disks <- new_mutex!(Controller::add_disks(
                     pdev,
                     *instance,

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Shadow doorbells (Doorbell Buffer Config, NVMe 2.0 base specification, section 5.8).
+//!
+//! An emulated controller, whose doorbell registers trap into the emulator, can read the
+//! doorbells from host memory instead: the driver writes each new I/O queue tail and head to
+//! the shadow doorbell buffer, and writes the doorbell register only when the controller asks
+//! for it through the EventIdx buffer, that is when the new value passed the event index the
+//! controller set ([`need_event`]). The admin queue keeps its registers.
+//!
+//! Both buffers are one 4 KiB page of coherent memory, laid out like the doorbell registers
+//! ([`regs::shadow_index`]), so the controller's queues must fit in it.
+
+use kernel::{
+    device::{
+        self,
+        Bound, //
+    },
+    dma::Coherent,
+    io::{
+        io_read,
+        io_write, //
+    },
+    prelude::*,
+    sync::{
+        barrier::{
+            mb,
+            Full,
+            Write, //
+        },
+        Arc, //
+    }, //
+};
+
+use crate::{
+    cmd::Command,
+    regs,
+    ring::need_event, //
+};
+
+/// Entries of one buffer: a 4 KiB page of 32-bit doorbells.
+const ENTRIES: usize = 1024;
+
+/// The shadow doorbell and EventIdx buffers of a controller.
+///
+/// # Invariants
+///
+/// Both buffers have [`ENTRIES`] entries.
+pub(crate) struct DbBuf {
+    /// The values of the doorbells, written by the driver.
+    dbs: Coherent<[u32]>,
+    /// The event indices, written by the controller.
+    eis: Coherent<[u32]>,
+    /// `CAP.DSTRD`.
+    dstrd: u32,
+}
+
+impl DbBuf {
+    /// Allocates zeroed buffers for the admin queue and I/O queues `1..=io_queues` of a
+    /// controller whose doorbell stride is `dstrd`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the doorbells of that many queues do not fit in a page, `ENOMEM`.
+    pub(crate) fn new(dev: &device::Device<Bound>, io_queues: u32, dstrd: u32) -> Result<Self> {
+        let last = u16::try_from(io_queues)?;
+        if regs::shadow_index(last, true, dstrd) >= ENTRIES {
+            return Err(EINVAL);
+        }
+        // INVARIANT: both have `ENTRIES` entries.
+        Ok(Self {
+            dbs: Coherent::zeroed_slice(dev, ENTRIES, GFP_KERNEL)?,
+            eis: Coherent::zeroed_slice(dev, ENTRIES, GFP_KERNEL)?,
+            dstrd,
+        })
+    }
+
+    /// Returns the Doorbell Buffer Config command that hands the buffers to the controller.
+    pub(crate) fn command(&self) -> Command {
+        Command::doorbell_buffer_config(self.dbs.dma_address(), self.eis.dma_address())
+    }
+}
+
+/// The shadow doorbells of one I/O queue pair.
+pub(crate) struct Shadow {
+    /// The controller's buffers.
+    buf: Arc<DbBuf>,
+    /// Index of the submission queue tail doorbell.
+    sq: usize,
+    /// Index of the completion queue head doorbell.
+    cq: usize,
+}
+
+impl Shadow {
+    /// Returns the shadow doorbells of I/O queue `qid`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for the admin queue, or a queue beyond those `buf` was allocated for.
+    pub(crate) fn new(buf: Arc<DbBuf>, qid: u16) -> Result<Self> {
+        let sq = regs::shadow_index(qid, false, buf.dstrd);
+        let cq = regs::shadow_index(qid, true, buf.dstrd);
+        if qid == 0 || cq >= ENTRIES {
+            return Err(EINVAL);
+        }
+        Ok(Self { buf, sq, cq })
+    }
+
+    /// Publishes the new tail `new` (the tail was `old`) of the submission queue; returns
+    /// whether the doorbell register must be written too.
+    pub(crate) fn sq_tail(&self, old: u16, new: u16) -> Result<bool> {
+        self.update(self.sq, old, new)
+    }
+
+    /// Publishes the new head `new` (the head was `old`) of the completion queue; returns
+    /// whether the doorbell register must be written too.
+    pub(crate) fn cq_head(&self, old: u16, new: u16) -> Result<bool> {
+        self.update(self.cq, old, new)
+    }
+
+    fn update(&self, index: usize, old: u16, new: u16) -> Result<bool> {
+        // The queue entries before the doorbell value that covers them.
+        mb(Write);
+        io_write!(self.buf.dbs, [try: index], u32::from(new));
+        // The doorbell value before the event index: the controller updates the event index
+        // and then reads the doorbell, so one of the two sides sees the other's write.
+        mb(Full);
+        let event: u32 = io_read!(self.buf.eis, [try: index]);
+        // CAST: doorbell values are 16 bits.
+        Ok(need_event(event as u16, new, old))
+    }
+}
