@@ -419,7 +419,8 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 	nents = blk_rq_nr_phys_segments(rq);
 	if (!nents || nents > CNVME_MAX_SEGMENTS)
 		return -E2BIG;
-	sg_init_table(req->sg, CNVME_MAX_SEGMENTS);
+	/* Only the entries the request needs: all of them would cost more. */
+	sg_init_table(req->sg, nents);
 	nents = blk_rq_map_sg(rq, req->sg);
 	if (nents <= 0)
 		return -EINVAL;
