@@ -213,6 +213,16 @@ static void doorbells(struct kunit *test)
 	KUNIT_EXPECT_LE(test, cnvme_doorbell_offset(0, true, 9) + 4, CNVME_BAR0_SIZE);
 }
 
+static void shadow_doorbells(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(0, false, 0), 0);
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(0, true, 0), 1);
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(1, false, 0), 2);
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(1, true, 0), 3);
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(2, false, 2), 16);
+	KUNIT_EXPECT_EQ(test, cnvme_shadow_index(511, true, 0), 1023);
+}
+
 static struct kunit_case cnvme_regs_cases[] = {
 	KUNIT_CASE(cap_fields),
 	KUNIT_CASE(cap_ready_timeout),
@@ -224,6 +234,7 @@ static struct kunit_case cnvme_regs_cases[] = {
 	KUNIT_CASE(aqa_depths),
 	KUNIT_CASE(admin_queue_bases),
 	KUNIT_CASE(doorbells),
+	KUNIT_CASE(shadow_doorbells),
 	{}
 };
 

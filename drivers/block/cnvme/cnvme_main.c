@@ -19,11 +19,12 @@
  * - queue.c: a queue pair in coherent DMA memory and its doorbells,
  * - admin.c: synchronous admin commands on the admin queue pair, polled,
  * - ctrl.c: controller disable, admin queue setup, enable and shutdown,
+ * - dbbuf.c: shadow doorbells (Doorbell Buffer Config),
  * - io.c: the I/O queue pairs, their interrupts, polling, timeouts and the
  *   blk-mq operations.
  *
  * The first five are pure and carry the KUnit suites in cnvme_kunit.c; the
- * last four touch the hardware.
+ * last five touch the hardware.
  */
 
 #include <linux/atomic.h>
@@ -48,6 +49,7 @@
 
 #include "admin.h"
 #include "ctrl.h"
+#include "dbbuf.h"
 #include "identify.h"
 #include "io.h"
 #include "regs.h"
@@ -295,10 +297,45 @@ static void cnvme_free_irqs(struct cnvme_controller *c, struct pci_dev *pdev,
 }
 
 /*
+ * Allocates the shadow doorbell buffers for @queues I/O queues and hands them
+ * to the controller (Doorbell Buffer Config). Returns them, or NULL on any
+ * failure, which is reported: the queues then use their doorbell registers
+ * only.
+ */
+static struct cnvme_dbbuf *cnvme_shadow_doorbells(struct cnvme_controller *c,
+						  u32 queues)
+{
+	struct device *dev = c->ctrl.dev;
+	struct cnvme_command cmd;
+	struct cnvme_dbbuf *buf;
+	int ret;
+
+	buf = cnvme_dbbuf_alloc(dev, queues,
+				cnvme_cap_doorbell_stride(c->ctrl.cap));
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto err;
+	}
+	cnvme_dbbuf_command(buf, &cmd);
+	ret = cnvme_admin_execute(&c->ctrl.admin, &cmd, NULL);
+	if (ret)
+		goto err_free;
+	return buf;
+
+err_free:
+	cnvme_dbbuf_free(buf);
+err:
+	dev_warn(dev, "cnvme%u: no shadow doorbells: %pe\n", c->instance,
+		 ERR_PTR(ret));
+	return NULL;
+}
+
+/*
  * Splits the granted I/O queues between interrupts and polling (at most
  * poll_queues poll queues, at least one interrupt queue), allocates one
  * MSI-X vector per interrupt queue (after the admin queue's), creates the
- * tag set and the I/O queues, and registers the interrupt handlers.
+ * tag set and the I/O queues, and registers the interrupt handlers. If the
+ * controller supports it, the I/O queues use shadow doorbells.
  */
 static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 {
@@ -306,18 +343,22 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	struct cnvme_queue_layout *layout = &c->io.layout;
 	struct blk_mq_tag_set *set = &c->io.tagset;
 	struct device *dev = &pdev->dev;
+	struct cnvme_dbbuf *dbbuf = NULL;
 	int vectors, i, ret;
 	u32 nr_poll;
 
 	nr_poll = min(cnvme_poll_queues(), c->io_queues - 1);
+	if (cnvme_id_ctrl_supports_dbbuf(&c->id))
+		dbbuf = cnvme_shadow_doorbells(c, c->io_queues);
 	vectors = pci_alloc_irq_vectors_affinity(pdev, 2,
 						 c->io_queues - nr_poll + 1,
 						 PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
 						 &affd);
 	if (vectors < 0) {
+		ret = vectors;
 		dev_err(dev, "cnvme%u: no MSI-X vectors: %pe\n", c->instance,
-			ERR_PTR(vectors));
-		return vectors;
+			ERR_PTR(ret));
+		goto err_dbbuf;
 	}
 	layout->dev = dev;
 	layout->irq_queues = vectors - 1;
@@ -337,9 +378,11 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 		goto err_vectors;
 	}
 
-	ret = cnvme_io_create(&c->io, &c->ctrl, c->instance);
+	ret = cnvme_io_create(&c->io, &c->ctrl, c->instance, dbbuf);
 	if (ret)
 		goto err_tagset;
+	/* The I/O queues took the buffers over: cnvme_io_free() frees them. */
+	dbbuf = NULL;
 
 	for (i = 0; i < vectors; i++) {
 		if (i)
@@ -355,9 +398,10 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 		}
 	}
 	c->nr_vectors = vectors;
-	dev_info(dev, "cnvme%u: %u I/O queues of %u entries: %u by interrupt, %u polled\n",
+	dev_info(dev, "cnvme%u: %u I/O queues of %u entries: %u by interrupt, %u polled; shadow doorbells %s\n",
 		 c->instance, c->io.nr_queues, CNVME_IO_QUEUE_DEPTH,
-		 layout->irq_queues, layout->poll_queues);
+		 layout->irq_queues, layout->poll_queues,
+		 str_on_off(c->io.dbbuf));
 	return 0;
 
 err_irqs:
@@ -368,13 +412,15 @@ err_tagset:
 	blk_mq_free_tag_set(set);
 err_vectors:
 	pci_free_irq_vectors(pdev);
+err_dbbuf:
+	cnvme_dbbuf_free(dbbuf);
 	return ret;
 }
 
 /*
  * Undoes cnvme_start_io() once the I/O queues are deleted or the controller
  * no longer runs: frees the interrupt handlers and vectors, the I/O queue
- * memory and the tag set.
+ * memory and their shadow doorbell buffers, and the tag set.
  */
 static void cnvme_stop_io(struct cnvme_controller *c, struct pci_dev *pdev)
 {

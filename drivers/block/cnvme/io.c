@@ -96,18 +96,23 @@ err_free_queue:
  *	caller's.
  * @ctrl: the controller, enabled.
  * @instance: the controller's instance number, for messages.
+ * @dbbuf: the shadow doorbell buffers, already handed to the controller, or
+ *	NULL.
  *
  * Creates @io->layout.irq_queues + @io->layout.poll_queues queue pairs:
  * completion queue i + 1 signals MSI-X vector i + 1 for the interrupt
  * queues, whose handlers must be registered before any I/O is submitted;
- * the poll queues signal no interrupt. The queues created before a failure
- * are deleted again.
+ * the poll queues signal no interrupt. With @dbbuf, the queues use shadow
+ * doorbells. The queues created before a failure are deleted again.
+ *
+ * On success @io takes over @dbbuf, which cnvme_io_free() frees after the
+ * queues; on failure @dbbuf stays the caller's.
  *
  * Return: 0, -ENOMEM, or an error of the Create I/O Completion/Submission
  * Queue commands.
  */
 int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
-		    u32 instance)
+		    u32 instance, struct cnvme_dbbuf *dbbuf)
 {
 	unsigned int count = io->layout.irq_queues + io->layout.poll_queues;
 	struct cnvme_admin *admin = &ctrl->admin;
@@ -119,6 +124,7 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	io->cap = ctrl->cap;
 	io->page_shift = ctrl->page_shift;
 	io->instance = instance;
+	io->dbbuf = NULL;
 	atomic_set(&io->dead, 0);
 	io->nr_queues = 0;
 	io->queues = kcalloc(count, sizeof(*io->queues), GFP_KERNEL);
@@ -132,6 +138,14 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 		ret = io_queue_alloc(io, ctrl, q, index);
 		if (ret)
 			goto err_delete;
+		if (dbbuf) {
+			struct cnvme_shadow shadow;
+
+			ret = cnvme_shadow_init(&shadow, dbbuf, qid);
+			if (ret)
+				goto err_free;
+			cnvme_queue_set_shadow(&q->qp, &shadow);
+		}
 		ret = cnvme_admin_create_cq(admin, &q->qp, q->polled ? -1 : qid);
 		if (ret)
 			goto err_create;
@@ -142,11 +156,13 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 		}
 		io->nr_queues++;
 	}
+	io->dbbuf = dbbuf;
 	return 0;
 
 err_create:
 	dev_err(io->dev, "cannot create I/O queue %u: %pe\n",
 		index + 1, ERR_PTR(ret));
+err_free:
 	io_queue_free(&io->queues[index]);
 err_delete:
 	cnvme_io_delete(io, admin);
@@ -180,7 +196,8 @@ void cnvme_io_delete(struct cnvme_io_queues *io, struct cnvme_admin *admin)
 }
 
 /**
- * cnvme_io_free() - Free the memory of the I/O queues.
+ * cnvme_io_free() - Free the memory of the I/O queues, then their shadow
+ *	doorbell buffers.
  * @io: the I/O queues, set up by cnvme_io_create().
  *
  * The controller must no longer use them (deleted, or the controller
@@ -195,6 +212,8 @@ void cnvme_io_free(struct cnvme_io_queues *io)
 	kfree(io->queues);
 	io->queues = NULL;
 	io->nr_queues = 0;
+	cnvme_dbbuf_free(io->dbbuf);
+	io->dbbuf = NULL;
 }
 
 /* Undoes the DMA mapping of @req, if it has one. */
@@ -642,5 +661,12 @@ irqreturn_t cnvme_admin_irq(int irq, void *data)
  */
 irqreturn_t cnvme_io_irq(int irq, void *data)
 {
-	return io_process_completions(data, NULL) ? IRQ_HANDLED : IRQ_NONE;
+	DEFINE_IO_COMP_BATCH(iob);
+	u32 reaped;
+
+	/* End the requests of this pass together, as the poller does. */
+	reaped = io_process_completions(data, &iob);
+	if (iob.complete)
+		iob.complete(&iob);
+	return reaped ? IRQ_HANDLED : IRQ_NONE;
 }

@@ -33,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+#include "dbbuf.h"
 #include "prp.h"
 #include "queue.h"
 
@@ -155,6 +156,8 @@ struct cnvme_io_queue {
  * @cap: the controller capabilities, for the timeout of a disable.
  * @page_shift: the controller memory page size.
  * @instance: instance number, for messages.
+ * @dbbuf: the shadow doorbell buffers, if the controller reads them; freed
+ *	with the queues.
  * @dead: set once the controller was disabled after a failure: no command
  *	is queued any more.
  * @queues: the queue pairs, by hardware queue index: interrupt queues
@@ -169,6 +172,7 @@ struct cnvme_io_queues {
 	u64 cap;
 	unsigned int page_shift;
 	u32 instance;
+	struct cnvme_dbbuf *dbbuf;
 	atomic_t dead;
 	struct cnvme_io_queue *queues;
 	unsigned int nr_queues;
@@ -190,7 +194,7 @@ struct cnvme_ns_queue {
 extern const struct blk_mq_ops cnvme_mq_ops;
 
 int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
-		    u32 instance);
+		    u32 instance, struct cnvme_dbbuf *dbbuf);
 void cnvme_io_delete(struct cnvme_io_queues *io, struct cnvme_admin *admin);
 void cnvme_io_free(struct cnvme_io_queues *io);
 irqreturn_t cnvme_admin_irq(int irq, void *data);

@@ -88,6 +88,21 @@ void cnvme_queue_free(struct cnvme_queue *q)
 }
 
 /**
+ * cnvme_queue_set_shadow() - Make the queue publish its tail and head
+ *	through shadow doorbells.
+ * @q: the queue pair, an I/O queue.
+ * @shadow: its shadow doorbells, set up by cnvme_shadow_init().
+ *
+ * The queue then writes its doorbell registers only when the controller
+ * asks for it.
+ */
+void cnvme_queue_set_shadow(struct cnvme_queue *q,
+			    const struct cnvme_shadow *shadow)
+{
+	q->shadow = *shadow;
+}
+
+/**
  * cnvme_queue_submit() - Queue a command and ring the tail doorbell.
  * @q: the queue pair.
  * @cmd: the command, its identifier set.
@@ -130,14 +145,20 @@ int cnvme_queue_push(struct cnvme_queue *q, const struct cnvme_command *cmd)
  * cnvme_queue_ring_sq() - Ring the submission queue tail doorbell if
  *	commands were pushed since the last time.
  * @q: the queue pair.
+ *
+ * With shadow doorbells, publishes the tail and rings only if the
+ * controller asks for it.
  */
 void cnvme_queue_ring_sq(struct cnvme_queue *q)
 {
 	u16 tail = q->sq_ring.tail;
+	u16 old = q->sq_rung;
 
-	if (tail == q->sq_rung)
+	if (tail == old)
 		return;
 	q->sq_rung = tail;
+	if (q->shadow.buf && !cnvme_shadow_sq_tail(&q->shadow, old, tail))
+		return;
 	/* writel() orders the slots' writes to memory before the doorbell. */
 	writel(tail, q->sq_doorbell);
 }
@@ -148,14 +169,16 @@ void cnvme_queue_ring_sq(struct cnvme_queue *q)
  * @fn: called on each new completion, in order.
  * @ctx: passed to @fn.
  *
- * Rings the head doorbell once if any completion was consumed. At most one
- * lap of the ring is consumed per call, so a controller that keeps posting
- * cannot hold the caller forever.
+ * Rings the head doorbell once if any completion was consumed; with shadow
+ * doorbells, publishes the head and rings only if the controller asks for
+ * it. At most one lap of the ring is consumed per call, so a controller that
+ * keeps posting cannot hold the caller forever.
  *
  * Return: the number of completions consumed.
  */
 u32 cnvme_queue_reap(struct cnvme_queue *q, cnvme_cqe_fn fn, void *ctx)
 {
+	u16 old = q->cq_ring.head;
 	u32 count = 0;
 
 	while (count < q->cq_ring.depth) {
@@ -176,7 +199,12 @@ u32 cnvme_queue_reap(struct cnvme_queue *q, cnvme_cqe_fn fn, void *ctx)
 		count++;
 		fn(&cqe, ctx);
 	}
-	if (count)
-		writel(q->cq_ring.head, q->cq_doorbell);
+	if (count) {
+		u16 head = q->cq_ring.head;
+
+		if (!q->shadow.buf ||
+		    cnvme_shadow_cq_head(&q->shadow, old, head))
+			writel(head, q->cq_doorbell);
+	}
 	return count;
 }

@@ -7,7 +7,9 @@
  * contiguous, page aligned coherent allocation, as CAP.CQR may require and as
  * the admin queue base registers and the queue creation commands (PC set)
  * expect. The host-side indices come from ring.h, the doorbell offsets from
- * cnvme_doorbell_offset().
+ * cnvme_doorbell_offset(). An I/O queue may also publish its tail and head
+ * through shadow doorbells (dbbuf.h), and then writes its doorbell registers
+ * only when the controller asks for it.
  *
  * A queue pair does no locking: its user serialises submissions and
  * completion processing (the admin queue holds it under a mutex, an I/O
@@ -21,6 +23,7 @@
 #include <linux/types.h>
 
 #include "cmd.h"
+#include "dbbuf.h"
 #include "ring.h"
 
 struct device;
@@ -38,9 +41,12 @@ struct device;
  * @cq_ring: host side of the completion queue: the head and the expected
  *	phase.
  * @sq_head: the submission queue head the controller reported last.
- * @sq_rung: the submission queue tail last written to the doorbell.
+ * @sq_rung: the submission queue tail last rung: written to the doorbell,
+ *	or published to its shadow.
  * @sq_doorbell: the submission queue tail doorbell, within the BAR.
  * @cq_doorbell: the completion queue head doorbell, within the BAR.
+ * @shadow: the shadow doorbells, if the controller reads them (I/O queues
+ *	only); its @buf is NULL otherwise.
  *
  * Set up with cnvme_queue_init(), which checks the depth and the doorbells,
  * so the ring indices are always in bounds; freed with cnvme_queue_free().
@@ -58,6 +64,7 @@ struct cnvme_queue {
 	u16 sq_rung;
 	void __iomem *sq_doorbell;
 	void __iomem *cq_doorbell;
+	struct cnvme_shadow shadow;
 };
 
 /**
@@ -71,6 +78,8 @@ int cnvme_queue_init(struct cnvme_queue *q, struct device *dev,
 		     void __iomem *bar, size_t bar_size, u16 qid, u32 depth,
 		     u32 dstrd);
 void cnvme_queue_free(struct cnvme_queue *q);
+void cnvme_queue_set_shadow(struct cnvme_queue *q,
+			    const struct cnvme_shadow *shadow);
 int cnvme_queue_submit(struct cnvme_queue *q, const struct cnvme_command *cmd);
 int cnvme_queue_push(struct cnvme_queue *q, const struct cnvme_command *cmd);
 void cnvme_queue_ring_sq(struct cnvme_queue *q);

@@ -5,7 +5,8 @@
  *
  * The properties are at fixed offsets; the doorbells that follow them at
  * 0x1000 are spaced by the stride in CAP.DSTRD, so cnvme_doorbell_offset()
- * computes theirs. Fields are GENMASK()s for FIELD_GET() and FIELD_PREP().
+ * computes theirs, and cnvme_shadow_index() the index of their shadow
+ * doorbells. Fields are GENMASK()s for FIELD_GET() and FIELD_PREP().
  *
  * Everything here is pure: no function touches the hardware.
  */
@@ -351,6 +352,25 @@ static inline size_t cnvme_doorbell_offset(u16 qid, bool completion, u32 dstrd)
 	size_t index = 2 * (size_t)qid + completion;
 
 	return CNVME_DOORBELL_BASE + (index << (2 + (dstrd & 0xf)));
+}
+
+/**
+ * cnvme_shadow_index() - Index of a doorbell in the shadow doorbell and
+ *	EventIdx buffers (Doorbell Buffer Config).
+ * @qid: the queue; 0 is the admin queue.
+ * @completion: the completion queue head doorbell rather than the
+ *	submission queue tail doorbell.
+ * @dstrd: CAP.DSTRD, as for cnvme_doorbell_offset().
+ *
+ * The buffers mirror the doorbell registers, from the admin submission
+ * queue's on, with the same stride.
+ *
+ * Return: the index, in 32-bit entries.
+ */
+static inline size_t cnvme_shadow_index(u16 qid, bool completion, u32 dstrd)
+{
+	return (cnvme_doorbell_offset(qid, completion, dstrd) -
+		CNVME_DOORBELL_BASE) / 4;
 }
 
 #endif /* CNVME_REGS_H */
