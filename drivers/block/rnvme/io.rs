@@ -4,7 +4,8 @@
 //!
 //! A request travels `queue_rq` → submission queue slot → tail doorbell (once per batch) →
 //! controller → completion queue entry → MSI-X interrupt ([`QueueIrq::handle`]) or poller
-//! ([`IoOps::poll`]) → [`TagSet::tag_to_rq`] → unmap → end of the request.
+//! ([`IoOps::poll`]) → [`TagSet::tag_to_rq`] → unmap → end of the request, in a completion
+//! batch per pass ([`IoCompBatch`]).
 //!
 //! Each I/O queue pair is one blk-mq hardware queue, whose driver data is the [`IoQueue`]:
 //! hardware queue `i` is queue pair `i + 1`. The first `irq_queues` complete by interrupt, on
@@ -700,7 +701,8 @@ impl irq::Handler for QueueIrq {
         let Some(bar) = q.state.bar.try_access() else {
             return IrqReturn::None;
         };
-        match q.process_completions(&bar, None) {
+        // End the requests of this pass together, as the poller does.
+        match IoCompBatch::run(|batch| q.process_completions(&bar, Some(batch))) {
             Ok(0) | Err(_) => IrqReturn::None,
             Ok(_) => IrqReturn::Handled,
         }
