@@ -197,14 +197,21 @@ reload_driver() {
 		bdf=$(ctrl_bdf "$i") || exit 1
 		[ "$(ctrl_driver "$bdf")" = "$drv" ] && unbind "$i"
 	done
+	local holders=()
 	if [ -e "/sys/module/$drv/initstate" ]; then
-		# Modules that use it first (cnvme_kunit uses cnvme).
+		# Modules that use it go first (cnvme_kunit uses cnvme), and come back
+		# after it, so that their KUnit results are there for the harness.
 		for h in /sys/module/"$drv"/holders/*; do
-			[ -e "$h" ] && { rmmod "$(basename "$h")" || fail "cannot unload $(basename "$h")"; }
+			[ -e "$h" ] || continue
+			holders+=("$(basename "$h")")
+			rmmod "${holders[-1]}" || fail "cannot unload ${holders[-1]}"
 		done
 		rmmod "$drv" || fail "cannot unload $drv"
 	fi
 	load "$drv" "$@"
+	for h in "${holders[@]}"; do
+		load "$h"
+	done
 }
 
 # hctx_of DISK TYPE: the debugfs folders of DISK's hardware queues of TYPE
