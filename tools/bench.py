@@ -94,14 +94,14 @@ class Profile:
 
 PROFILES = {
     # At most 10 minutes on the 2-core reference machine under TCG: 145 runs
-    # of 1.5 + 0.5 s, and about 1.9 s of overhead each.
-    "short": Profile(reps=5, runtime=1.5, ramp=0.5, numjobs=(1,)),
+    # of 2 + 0.5 s and about 1 s of overhead each, about 9 minutes in all.
+    "short": Profile(reps=5, runtime=2, ramp=0.5, numjobs=(1,)),
     "full": Profile(reps=30, runtime=10, ramp=2, numjobs=(1, "vcpus")),
 }
 DEVICE_SIZE = 1 << 30  # every target: 1 GiB, 512-byte logical blocks
 # Guest time per fio run beyond runtime + ramp (bind, fio start-up, JSON check),
 # and boot, measured under TCG on the 2-core reference machine: for estimates only.
-RUN_OVERHEAD_S = 1.9
+RUN_OVERHEAD_S = 1.0
 BOOT_S = 15
 DOC_SUMMARY = vm.ROOT / "Documentation/rnvme/bench-summary.json"
 
