@@ -122,12 +122,16 @@ def guest_tests(args):
             vm.Test(f"poll-queues-{drv}", ["tests/guest/poll-queues.sh", drv, "2"], 300),
             vm.Test(f"timeout-{drv}", ["tests/guest/timeout.sh", drv, "2", "eio"], 120),
         ]
+    # On a kernel with kmemleak (the debug variant), a leak scan after all that.
+    kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (args.build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the
     # same way, and recovers from a timeout by resetting the controller.
     tests += [
         vm.Test("poll-queues-nvme", ["tests/guest/poll-queues.sh", "nvme", "3"], 300),
         vm.Test("timeout-nvme", ["tests/guest/timeout.sh", "nvme", "3", "recover"], 180),
     ]
+    if kmemleak:
+        tests.append(vm.Test("kmemleak", ["tests/guest/kmemleak.sh"], 600))
     return tests
 
 
