@@ -96,24 +96,24 @@ def lint_gates(rep, build):
             rep.fail(name, "checkpatch found problems", r.stdout[-4000:])
 
 
-def guest_tests(args):
+def guest_tests(build, verify_size):
     """The guest tests of one boot. Each is one script, parametrised by driver."""
     tests = []
     # Driver modules whose KUnit suites run at load time.
     mods = [m for m, cfg in (("rnvme", "CONFIG_RNVME_KUNIT_TEST=y"), ("cnvme_kunit", "CONFIG_CNVME_KUNIT_TEST=m"))
-            if cfg in (args.build / ".config").read_text()
-            and list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/*/{m}.ko"))]
+            if cfg in (build / ".config").read_text()
+            and list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/*/{m}.ko"))]
     if mods:
         tests.append(vm.Test("kunit-modules", ["tests/guest/kunit-modules.sh"] + mods, 120))
-    tests.append(vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", args.verify_size], 600))
+    tests.append(vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", verify_size], 600))
     # Controller bring-up and clean unbind, one definition for each of our drivers.
     for drv in ("rnvme", "cnvme"):
-        if list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+        if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             tests.append(vm.Test(f"bringup-{drv}", ["tests/guest/bringup.sh", drv, "1"], 120))
     # The I/O tests of each of our drivers that serves I/O, on the small identical
     # controllers 2 (driver under test) and 3 (upstream nvme for reference).
     for drv in IO_DRIVERS:
-        if not list((args.build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+        if not list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             continue
         tests += [
             vm.Test(f"io-matrix-{drv}", ["tests/guest/io-matrix.sh", drv, "2", "3"], 900),
@@ -123,7 +123,7 @@ def guest_tests(args):
             vm.Test(f"timeout-{drv}", ["tests/guest/timeout.sh", drv, "2", "eio"], 120),
         ]
     # On a kernel with kmemleak (the debug variant), a leak scan after all that.
-    kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (args.build / ".config").read_text()
+    kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the
     # same way, and recovers from a timeout by resetting the controller.
     tests += [
@@ -135,14 +135,14 @@ def guest_tests(args):
     return tests
 
 
-def parse_kunit(rep, build, results):
+def parse_kunit(rep, build, results, prefix=""):
     kunit_py = kernel_src(build) / "tools/testing/kunit/kunit.py"
     files = sorted((results / "kunit").glob("*.ktap"))
     if not files:
-        rep.fail("kunit", "no KUnit suite ran in the guest (is CONFIG_KUNIT_DEBUGFS set?)")
+        rep.fail(f"{prefix}kunit", "no KUnit suite ran in the guest (is CONFIG_KUNIT_DEBUGFS set?)")
         return
     for f in files:
-        suite = f.stem
+        suite = prefix + f.stem
         r = subprocess.run([sys.executable, str(kunit_py), "parse", str(f), "--json"],
                            capture_output=True, text=True)
         try:
@@ -160,6 +160,52 @@ def parse_kunit(rep, build, results):
                      f"{counts['errors']} errors of {counts['tests']}", failed[-3000:])
 
 
+# Guest tests that also run on the debug kernel.
+DEBUG_TESTS = r"^(kunit-modules|bringup-|cross-driver-|bind-cycles-|poll-queues-|timeout-|kmemleak)"
+
+
+def boot(rep, build, run_dir, tests, only=None, prefix=""):
+    """Boot one guest of `build` with our controllers and run `tests` in it
+    (those whose name matches `only`), then parse its KUnit results."""
+    # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
+    # controllers for the I/O tests over whole namespaces.
+    ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
+    ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
+    guest = vm.Guest(build, run_dir, ctrls)
+    if only:
+        tests = [t for t in tests if re.search(only, t.name)]
+    print(f"rnvme: booting the {prefix or 'test '}guest of {build} ({len(tests)} guest tests, "
+          f"results in {run_dir})", flush=True)
+    run = guest.run(tests)
+    if not run.booted:
+        why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
+        console = run.run_dir / "console.log"
+        panic = [ln for ln in (console.read_text(errors="replace").splitlines() if console.exists() else [])
+                 if "Kernel panic" in ln]
+        if panic:
+            why += "; " + panic[0].split("] ", 1)[-1]
+        rep.fail(f"{prefix}guest boot", f"the guest never reached its init ({why}); console tail:",
+                 run.console_tail())
+        qlog = (run_dir / "qemu.log")
+        if qlog.exists() and qlog.read_text().strip():
+            print("    qemu: " + qlog.read_text().strip()[-1000:])
+        return
+    rep.ok(f"{prefix}guest boot")
+    for t in run.tests:
+        name = prefix + t.name
+        if t.rc == -1:
+            rep.fail(name, "did not run (the guest stopped before it)" if not run.timed_out
+                     else "did not finish before the boot's hard timeout", run.console_tail(20))
+        elif t.ok:
+            rep.ok(name, f"{t.seconds:.1f} s")
+        else:
+            rep.fail(name, f"exit status {t.rc}" + (" (timeout)" if t.rc == 124 else ""),
+                     (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
+    if not run.finished and not run.timed_out:
+        rep.fail(f"{prefix}guest shutdown", "the guest died before finishing its plan", run.console_tail())
+    parse_kunit(rep, build, run_dir / "results", prefix)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True, type=Path)
@@ -167,6 +213,7 @@ def main():
     ap.add_argument("--verify-size", default="64M")
     ap.add_argument("--no-lint", action="store_true")
     ap.add_argument("--only", metavar="REGEX", help="run only the guest tests whose name matches")
+    ap.add_argument("--debug-build", type=Path, help="also run the tests of DEBUG_TESTS on this debug kernel")
     args = ap.parse_args()
     rep = Report()
     info = json.loads((args.build / "rnvme-build.json").read_text())
@@ -176,41 +223,13 @@ def main():
     if not args.no_lint:
         lint_gates(rep, args.build)
 
-    # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
-    # controllers for the I/O tests over whole namespaces.
-    ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
-    ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
-    guest = vm.Guest(args.build, args.run_dir, ctrls)
-    tests = guest_tests(args)
-    if args.only:
-        tests = [t for t in tests if re.search(args.only, t.name)]
-    print(f"rnvme: booting the guest ({len(tests)} guest tests, results in {args.run_dir})", flush=True)
-    run = guest.run(tests)
-    if not run.booted:
-        why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
-        console = run.run_dir / "console.log"
-        panic = [ln for ln in (console.read_text(errors="replace").splitlines() if console.exists() else [])
-                 if "Kernel panic" in ln]
-        if panic:
-            why += "; " + panic[0].split("] ", 1)[-1]
-        rep.fail("guest boot", f"the guest never reached its init ({why}); console tail:", run.console_tail())
-        qlog = (args.run_dir / "qemu.log")
-        if qlog.exists() and qlog.read_text().strip():
-            print("    qemu: " + qlog.read_text().strip()[-1000:])
-    else:
-        rep.ok("guest boot")
-        for t in run.tests:
-            if t.rc == -1:
-                rep.fail(t.name, "did not run (the guest stopped before it)" if not run.timed_out
-                         else "did not finish before the boot's hard timeout", run.console_tail(20))
-            elif t.ok:
-                rep.ok(t.name, f"{t.seconds:.1f} s")
-            else:
-                rep.fail(t.name, f"exit status {t.rc}" + (" (timeout)" if t.rc == 124 else ""),
-                         (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
-        if not run.finished and not run.timed_out:
-            rep.fail("guest shutdown", "the guest died before finishing its plan", run.console_tail())
-        parse_kunit(rep, args.build, args.run_dir / "results")
+    boot(rep, args.build, args.run_dir, guest_tests(args.build, args.verify_size), args.only)
+    if args.debug_build:
+        # The same tests on the debug kernel (KASAN, lockdep, DMA-API debug,
+        # kmemleak, might_sleep checks), less the long data-verification ones.
+        only = DEBUG_TESTS if not args.only else f"(?={DEBUG_TESTS})(?:.*{args.only})"
+        boot(rep, args.debug_build, args.run_dir.with_name(args.run_dir.name + "-debug"),
+             guest_tests(args.debug_build, args.verify_size), only, prefix="debug: ")
     line = f"{rep.passed} passed, {rep.failed} failed"
     if rep.skipped:
         line += f", {rep.skipped} skipped"

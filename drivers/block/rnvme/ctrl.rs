@@ -134,6 +134,30 @@ pub(crate) fn disable(pdev: &pci::Device<Bound>, bar: &Bar0<'_>, cap: CAP) -> Re
     Ok(())
 }
 
+/// Disables the controller like [`disable`], for a caller that reaches the registers through
+/// the device-managed BAR `bar` and holds no guard of it: the wait sleeps, and a guard is an
+/// RCU read-side section, so a guard is taken for each register access only.
+///
+/// # Errors
+///
+/// `ENODEV` if the BAR was revoked or the controller registers read as all ones, `ETIMEDOUT`
+/// if the controller does not become disabled within `CAP.TO`.
+pub(crate) fn disable_unguarded(bar: &DevresBar<{ regs::BAR0_SIZE }>, cap: CAP) -> Result {
+    {
+        let b = bar.try_access().ok_or(ENODEV)?;
+        read_csts(&b)?;
+        let cc = b.read(regs::CC);
+        b.write_reg(cc.with_en(false).with_const_shn::<0>());
+    }
+    read_poll_timeout(
+        || read_csts(&*bar.try_access().ok_or(ENODEV)?),
+        |csts| !csts.rdy(),
+        POLL_INTERVAL,
+        ready_timeout(cap),
+    )?;
+    Ok(())
+}
+
 /// A controller and its admin queue pair.
 ///
 /// # Invariants

@@ -322,21 +322,27 @@ impl IoState {
     /// Gives up on the controller after a failure: disables it, so that it no longer touches
     /// host memory, and fails every request it still holds with `EIO`. Later requests fail at
     /// once. Does nothing if that was done already.
-    fn fail(&self, queues: &[Arc<IoQueue>], bar: &Bar0<'_>) {
+    ///
+    /// The caller holds no guard of the BAR: waiting for the controller sleeps.
+    fn fail(&self, queues: &[Arc<IoQueue>]) {
         if self.dead.xchg(true, Relaxed) {
             return;
         }
-        let pdev = bar.device();
-        if let Err(e) = ctrl::disable(pdev, bar, self.cap) {
+        let disabled = ctrl::disable_unguarded(&self.bar, self.cap);
+        // Revoked: the device is unbound, its disks and their requests are gone.
+        let Some(bar) = self.bar.try_access() else {
+            return;
+        };
+        if let Err(e) = disabled {
             dev_err!(
-                pdev,
+                bar.device(),
                 "rnvme{}: cannot disable the controller: {:?}\n",
                 self.instance,
                 e
             );
         }
         for q in queues {
-            q.cancel(bar);
+            q.cancel(&bar);
         }
     }
 }
@@ -668,7 +674,9 @@ impl Operations for IoOps {
             tag,
             csts.into_raw()
         );
-        state.fail(&ns.io.queues, &bar);
+        // The guard is an RCU read-side section, and disabling the controller sleeps.
+        drop(bar);
+        state.fail(&ns.io.queues);
         TimeoutAction::Done
     }
 }
