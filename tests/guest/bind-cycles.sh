@@ -3,7 +3,8 @@
 #
 # bind-cycles.sh DRIVER CTRL N: bind and unbind DRIVER N times, with a little
 # I/O each time; afterwards no MSI-X vector of the controller may still be
-# requested, slab memory may not have grown by more than 1 MiB, and the kernel
+# requested, slab memory may not have grown by more than 1 MiB (on a kernel
+# without kmemleak; with it, the kmemleak test checks leaks), and the kernel
 # log must be clean.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,13 @@ done
 echo 3 >/proc/sys/vm/drop_caches
 after=$(slab)
 echo "slab: $before kB before, $after kB after $n cycles"
-[ $((after - before)) -le 1024 ] || fail "slab grew by $((after - before)) kB over $n cycles"
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# The debug kernel: KASAN's quarantine keeps freed objects for a while, so
+	# slab use says little; the kmemleak test checks for leaks instead.
+	echo "slab growth not checked: kmemleak runs on this kernel"
+else
+	[ $((after - before)) -le 1024 ] || fail "slab grew by $((after - before)) kB over $n cycles"
+fi
 left=$(grep -c "$drv" /proc/interrupts || true)
 [ "$left" -eq 0 ] || fail "$left interrupt lines of $drv still requested"
 problems=$(kmsg_since "$mark" | kmsg_problems)
