@@ -168,8 +168,6 @@ struct SqSide {
 pub(crate) struct IoQueue {
     /// Its index: hardware queue `index`, queue identifier `index + 1`.
     index: u32,
-    /// Whether it is a poll queue (no interrupt).
-    polled: bool,
     /// What the queues share.
     state: Arc<IoState>,
     /// Held while completions are processed; taken before `sq`.
@@ -262,7 +260,6 @@ impl IoQueues {
             let queue = Arc::pin_init(
                 try_pin_init!(IoQueue {
                     index,
-                    polled,
                     state: shared,
                     cq <- new_spinlock_irq!(CqSide {
                         done: KVec::with_capacity(IO_QUEUE_DEPTH as usize, GFP_KERNEL)?,
