@@ -425,12 +425,12 @@ int cnvme_admin_create_cq(struct cnvme_admin *admin,
 	struct cnvme_command cmd;
 	int ret;
 
-	ret = cnvme_cmd_create_cq(&cmd, queue->qid, cnvme_queue_depth(queue),
-				  queue->cq_dma, vector < 0 ? 0 : vector,
+	ret = cnvme_cmd_create_cq(&cmd, queue->sq.qid, cnvme_queue_depth(queue),
+				  queue->cq.dma, vector < 0 ? 0 : vector,
 				  vector >= 0);
 	if (ret) {
 		dev_err(admin->dev, "no Create I/O Completion Queue for queue %u: %pe\n",
-			queue->qid, ERR_PTR(ret));
+			queue->sq.qid, ERR_PTR(ret));
 		return ret;
 	}
 	return cnvme_admin_execute(admin, &cmd, NULL);
@@ -452,11 +452,11 @@ int cnvme_admin_create_sq(struct cnvme_admin *admin,
 	struct cnvme_command cmd;
 	int ret;
 
-	ret = cnvme_cmd_create_sq(&cmd, queue->qid, cnvme_queue_depth(queue),
-				  queue->sq_dma, queue->qid);
+	ret = cnvme_cmd_create_sq(&cmd, queue->sq.qid, cnvme_queue_depth(queue),
+				  queue->sq.dma, queue->sq.qid);
 	if (ret) {
 		dev_err(admin->dev, "no Create I/O Submission Queue for queue %u: %pe\n",
-			queue->qid, ERR_PTR(ret));
+			queue->sq.qid, ERR_PTR(ret));
 		return ret;
 	}
 	return cnvme_admin_execute(admin, &cmd, NULL);

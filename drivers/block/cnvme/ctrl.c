@@ -93,10 +93,10 @@ static int program_admin_queue(struct device *dev, void __iomem *bar,
 	u64 asq, acq;
 	u32 aqa;
 
-	if (cnvme_aqa(depth, depth, &aqa) || cnvme_asq(queue->sq_dma, &asq) ||
-	    cnvme_acq(queue->cq_dma, &acq)) {
+	if (cnvme_aqa(depth, depth, &aqa) || cnvme_asq(queue->sq.dma, &asq) ||
+	    cnvme_acq(queue->cq.dma, &acq)) {
 		dev_err(dev, "admin queue not expressible: depth %u, SQ 0x%llx, CQ 0x%llx\n",
-			depth, (u64)queue->sq_dma, (u64)queue->cq_dma);
+			depth, (u64)queue->sq.dma, (u64)queue->cq.dma);
 		return -EINVAL;
 	}
 	writel(aqa, bar + CNVME_REG_AQA);

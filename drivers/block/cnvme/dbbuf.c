@@ -91,41 +91,44 @@ void cnvme_dbbuf_command(const struct cnvme_dbbuf *buf,
 }
 
 /**
- * cnvme_shadow_init() - Set up the shadow doorbells of an I/O queue.
- * @shadow: the shadow doorbells to set up.
+ * cnvme_shadow_init() - Set up one shadow doorbell of an I/O queue.
+ * @shadow: the shadow doorbell to set up.
  * @buf: the controller's buffers.
  * @qid: the queue.
+ * @completion: the completion queue head doorbell if true, the submission
+ *	queue tail doorbell otherwise.
  *
  * Return: 0, or -EINVAL for the admin queue, or a queue beyond those @buf
  * was allocated for.
  */
 int cnvme_shadow_init(struct cnvme_shadow *shadow, struct cnvme_dbbuf *buf,
-		      u16 qid)
+		      u16 qid, bool completion)
 {
-	size_t sq = cnvme_shadow_index(qid, false, buf->dstrd);
-	size_t cq = cnvme_shadow_index(qid, true, buf->dstrd);
+	size_t index = cnvme_shadow_index(qid, completion, buf->dstrd);
 
-	if (!qid || cq >= CNVME_DBBUF_ENTRIES)
+	if (!qid || index >= CNVME_DBBUF_ENTRIES)
 		return -EINVAL;
 	shadow->buf = buf;
-	shadow->sq = sq;
-	shadow->cq = cq;
+	shadow->index = index;
 	return 0;
 }
 
-/*
- * Publishes the new value @new (it was @old) of doorbell @index; returns
- * whether the doorbell register must be written too.
+/**
+ * cnvme_shadow_update() - Publish a new value of a doorbell.
+ * @shadow: the shadow doorbell.
+ * @old: the value last published.
+ * @new: the new value.
+ *
+ * Return: whether the doorbell register must be written too.
  */
-static bool shadow_update(const struct cnvme_shadow *shadow, size_t index,
-			  u16 old, u16 new)
+bool cnvme_shadow_update(const struct cnvme_shadow *shadow, u16 old, u16 new)
 {
 	struct cnvme_dbbuf *buf = shadow->buf;
 	u16 event;
 
 	/* The queue entries before the doorbell value that covers them. */
 	wmb();
-	WRITE_ONCE(buf->dbs[index], cpu_to_le32(new));
+	WRITE_ONCE(buf->dbs[shadow->index], cpu_to_le32(new));
 	/*
 	 * The doorbell value before the event index: the controller updates
 	 * the event index and then reads the doorbell, so one of the two
@@ -133,32 +136,6 @@ static bool shadow_update(const struct cnvme_shadow *shadow, size_t index,
 	 */
 	mb();
 	/* Doorbell values are 16 bits. */
-	event = le32_to_cpu(READ_ONCE(buf->eis[index]));
+	event = le32_to_cpu(READ_ONCE(buf->eis[shadow->index]));
 	return cnvme_need_event(event, new, old);
-}
-
-/**
- * cnvme_shadow_sq_tail() - Publish a new submission queue tail.
- * @shadow: the queue's shadow doorbells.
- * @old: the tail last published.
- * @new: the new tail.
- *
- * Return: whether the doorbell register must be written too.
- */
-bool cnvme_shadow_sq_tail(const struct cnvme_shadow *shadow, u16 old, u16 new)
-{
-	return shadow_update(shadow, shadow->sq, old, new);
-}
-
-/**
- * cnvme_shadow_cq_head() - Publish a new completion queue head.
- * @shadow: the queue's shadow doorbells.
- * @old: the head last published.
- * @new: the new head.
- *
- * Return: whether the doorbell register must be written too.
- */
-bool cnvme_shadow_cq_head(const struct cnvme_shadow *shadow, u16 old, u16 new)
-{
-	return shadow_update(shadow, shadow->cq, old, new);
 }

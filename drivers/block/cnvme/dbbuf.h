@@ -51,19 +51,18 @@ struct cnvme_dbbuf {
 };
 
 /**
- * struct cnvme_shadow - The shadow doorbells of one I/O queue pair.
+ * struct cnvme_shadow - One shadow doorbell of an I/O queue: the submission
+ *	queue tail or the completion queue head.
  * @buf: the controller's buffers; NULL if the queue has no shadow
  *	doorbells.
- * @sq: index of the submission queue tail doorbell.
- * @cq: index of the completion queue head doorbell.
+ * @index: index of the doorbell in both buffers.
  *
- * Set up with cnvme_shadow_init(), which checks the indices against the
+ * Set up with cnvme_shadow_init(), which checks the index against the
  * buffers.
  */
 struct cnvme_shadow {
 	struct cnvme_dbbuf *buf;
-	size_t sq;
-	size_t cq;
+	size_t index;
 };
 
 struct cnvme_dbbuf *cnvme_dbbuf_alloc(struct device *dev, u32 io_queues,
@@ -73,8 +72,7 @@ void cnvme_dbbuf_command(const struct cnvme_dbbuf *buf,
 			 struct cnvme_command *cmd);
 
 int cnvme_shadow_init(struct cnvme_shadow *shadow, struct cnvme_dbbuf *buf,
-		      u16 qid);
-bool cnvme_shadow_sq_tail(const struct cnvme_shadow *shadow, u16 old, u16 new);
-bool cnvme_shadow_cq_head(const struct cnvme_shadow *shadow, u16 old, u16 new);
+		      u16 qid, bool completion);
+bool cnvme_shadow_update(const struct cnvme_shadow *shadow, u16 old, u16 new);
 
 #endif /* CNVME_DBBUF_H */

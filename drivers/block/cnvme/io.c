@@ -39,7 +39,6 @@ static u16 io_queue_qid(const struct cnvme_io_queue *q)
 static void io_queue_free(struct cnvme_io_queue *q)
 {
 	dma_free_coherent(q->io->dev, LISTS_SIZE, q->lists, q->lists_dma);
-	kfree(q->done);
 	kfree(q->segs);
 	kfree(q->scratch);
 	cnvme_queue_free(&q->qp);
@@ -68,18 +67,12 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	q->segs = kcalloc(CNVME_MAX_SEGMENTS, sizeof(*q->segs), GFP_KERNEL);
 	if (!q->segs)
 		goto err_free_scratch;
-	q->done = kmalloc_array(CNVME_IO_QUEUE_DEPTH, sizeof(*q->done),
-				GFP_KERNEL);
-	if (!q->done)
-		goto err_free_segs;
 	q->lists = dma_alloc_coherent(io->dev, LISTS_SIZE, &q->lists_dma,
 				      GFP_KERNEL);
 	if (!q->lists)
-		goto err_free_done;
+		goto err_free_segs;
 	return 0;
 
-err_free_done:
-	kfree(q->done);
 err_free_segs:
 	kfree(q->segs);
 err_free_scratch:
@@ -139,12 +132,9 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 		if (ret)
 			goto err_delete;
 		if (dbbuf) {
-			struct cnvme_shadow shadow;
-
-			ret = cnvme_shadow_init(&shadow, dbbuf, qid);
+			ret = cnvme_queue_set_shadow(&q->qp, dbbuf);
 			if (ret)
 				goto err_free;
-			cnvme_queue_set_shadow(&q->qp, &shadow);
 		}
 		ret = cnvme_admin_create_cq(admin, &q->qp, q->polled ? -1 : qid);
 		if (ret)
@@ -283,50 +273,53 @@ static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
 }
 
 /*
- * Ends the request of completion @d of queue @q, in the poller's batch @iob
- * if there is one and it completed without error. Called with @q->cq_lock
- * held.
+ * Ends the request of completion (@cid, @status) of queue @q, in the
+ * poller's batch @iob if there is one and it completed without error. Called
+ * with @q->cq_lock held.
  */
-static void io_end(struct cnvme_io_queue *q, const struct cnvme_done *d,
+static void io_end(struct cnvme_io_queue *q, u16 cid, u16 status,
 		   struct io_comp_batch *iob)
 {
 	struct cnvme_io_queues *io = q->io;
-	blk_status_t status;
+	blk_status_t sts;
 	struct request *rq;
 
-	rq = io_tag_to_rq(q, d->cid);
+	rq = io_tag_to_rq(q, cid);
 	if (!rq) {
 		/* A completion for a command we do not own: a confused controller. */
 		dev_warn(io->dev, "cnvme%u: queue %u: completion for unknown command %u\n",
-			 io->instance, io_queue_qid(q), d->cid);
+			 io->instance, io_queue_qid(q), cid);
 		return;
 	}
 	/* Fault injection: forget the completion; the request times out. */
 	if (blk_should_fake_timeout(rq->q))
 		return;
 	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
-	status = cnvme_status_to_blk(d->status);
+	sts = cnvme_status_to_blk(status);
 	/*
 	 * Hand the request back: no longer in flight, so that nothing else
 	 * ends it, even while it waits in @iob.
 	 */
 	blk_mq_set_request_complete(rq);
-	if (status != BLK_STS_OK ||
+	if (sts != BLK_STS_OK ||
 	    !blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
-		blk_mq_end_request(rq, status);
+		blk_mq_end_request(rq, sts);
 }
 
-/* Records a completion in @ctx, its queue's @done array. */
-static void io_collect(const struct cnvme_completion *cqe, void *ctx)
-{
-	struct cnvme_io_queue *q = ctx;
+/* What io_reap_one() needs: the queue, the batch, the last head reported. */
+struct io_reap {
+	struct cnvme_io_queue *q;
+	struct io_comp_batch *iob;
+	u16 sq_head;
+};
 
-	/* Cannot happen: one pass reaps at most one lap of the ring. */
-	if (q->nr_done >= CNVME_IO_QUEUE_DEPTH)
-		return;
-	q->done[q->nr_done].cid = le16_to_cpu(cqe->cid);
-	q->done[q->nr_done].status = cnvme_cqe_status(cqe);
-	q->nr_done++;
+/* Ends the request of @cqe and records the submission queue head it reports. */
+static void io_reap_one(const struct cnvme_completion *cqe, void *ctx)
+{
+	struct io_reap *r = ctx;
+
+	r->sq_head = le16_to_cpu(cqe->sq_head);
+	io_end(r->q, le16_to_cpu(cqe->cid), cnvme_cqe_status(cqe), r->iob);
 }
 
 /*
@@ -336,22 +329,14 @@ static void io_collect(const struct cnvme_completion *cqe, void *ctx)
 static u32 io_process_completions(struct cnvme_io_queue *q,
 				  struct io_comp_batch *iob)
 {
+	struct io_reap r = { .q = q, .iob = iob };
 	unsigned long flags;
-	unsigned int i;
 	u32 reaped;
 
 	spin_lock_irqsave(&q->cq_lock, flags);
-	q->nr_done = 0;
-	/*
-	 * Collect the completions under the submission lock, end the requests
-	 * after it: ending a request may run completion work that submits to
-	 * this queue again.
-	 */
-	spin_lock(&q->sq_lock);
-	reaped = cnvme_queue_reap(&q->qp, io_collect, q);
-	spin_unlock(&q->sq_lock);
-	for (i = 0; i < q->nr_done; i++)
-		io_end(q, &q->done[i], iob);
+	reaped = cnvme_cq_reap(&q->qp.cq, io_reap_one, &r);
+	if (reaped)
+		WRITE_ONCE(q->sq_head, r.sq_head);
 	spin_unlock_irqrestore(&q->cq_lock, flags);
 	return reaped;
 }
@@ -367,8 +352,6 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 	unsigned long flags;
 	u32 tag;
 
-	io_process_completions(q, NULL);
-	spin_lock_irqsave(&q->cq_lock, flags);
 	/*
 	 * Requests submitted before this point are in the ring and owned by
 	 * the driver alone; later ones see @io->dead under the submission lock
@@ -376,6 +359,8 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 	 */
 	spin_lock(&q->sq_lock);
 	spin_unlock(&q->sq_lock);
+	io_process_completions(q, NULL);
+	spin_lock_irqsave(&q->cq_lock, flags);
 	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
 		struct request *rq = io_tag_to_rq(q, tag);
 
@@ -476,11 +461,10 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct cnvme_command cmd;
-	unsigned long flags;
 	int ret;
 
 	req->nents = 0;
-	spin_lock_irqsave(&q->sq_lock, flags);
+	spin_lock(&q->sq_lock);
 	if (cnvme_io_is_dead(io)) {
 		ret = -EIO;
 		goto out_unlock;
@@ -502,7 +486,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	/* Tags are below the queue depth, which fits in 16 bits. */
 	cnvme_cmd_set_cid(&cmd, rq->tag);
-	ret = cnvme_queue_push(&q->qp, &cmd);
+	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
 	if (ret) {
 		io_rq_unmap(io->dev, req);
 		goto out_unlock;
@@ -517,23 +501,22 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	 */
 	blk_mq_start_request(rq);
 	if (bd->last)
-		cnvme_queue_ring_sq(&q->qp);
-	spin_unlock_irqrestore(&q->sq_lock, flags);
+		cnvme_sq_ring(&q->qp.sq);
+	spin_unlock(&q->sq_lock);
 	return BLK_STS_OK;
 
 out_unlock:
-	spin_unlock_irqrestore(&q->sq_lock, flags);
+	spin_unlock(&q->sq_lock);
 	return errno_to_blk_status(ret);
 }
 
 static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct cnvme_io_queue *q = hctx->driver_data;
-	unsigned long flags;
 
-	spin_lock_irqsave(&q->sq_lock, flags);
-	cnvme_queue_ring_sq(&q->qp);
-	spin_unlock_irqrestore(&q->sq_lock, flags);
+	spin_lock(&q->sq_lock);
+	cnvme_sq_ring(&q->qp.sq);
+	spin_unlock(&q->sq_lock);
 }
 
 static void cnvme_complete_rq(struct request *rq)

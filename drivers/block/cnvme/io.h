@@ -15,10 +15,12 @@
  * without an interrupt and served by blk-mq's poll map. The command
  * identifier of a request is its tag.
  *
- * Completions of a queue are processed under its completion lock, by one of
- * the interrupt handler, the poller, the timeout handler and the failure
- * path (the controller given up), so that exactly one of them ends each
- * request. Lock order: completion lock, then submission lock.
+ * Each queue has two locks, one per half of its queue pair. Completions
+ * are processed under the completion lock, by one of the interrupt handler,
+ * the poller, the timeout handler and the failure path (the controller
+ * given up), so that exactly one of them ends each request. Commands are
+ * queued under the submission lock, which interrupt handlers never take, so
+ * it leaves interrupts on. The two are never held together.
  */
 
 #ifndef CNVME_IO_H
@@ -96,17 +98,6 @@ cnvme_queue_layout_nr_maps(const struct cnvme_queue_layout *layout)
 	return layout->poll_queues ? HCTX_MAX_TYPES : 1;
 }
 
-/**
- * struct cnvme_done - A completion reaped from a completion queue, ended
- *	after the submission lock is dropped.
- * @cid: its command identifier.
- * @status: its status field.
- */
-struct cnvme_done {
-	u16 cid;
-	u16 status;
-};
-
 struct cnvme_io_queues;
 
 /**
@@ -115,14 +106,12 @@ struct cnvme_io_queues;
  * @io: the I/O queues it belongs to.
  * @index: its index: hardware queue @index, queue identifier @index + 1.
  * @polled: whether it is a poll queue (no interrupt).
- * @cq_lock: held while completions are processed; taken before @sq_lock,
- *	with interrupts off.
- * @done: the completions reaped in one pass, %CNVME_IO_QUEUE_DEPTH of them;
- *	under @cq_lock.
- * @nr_done: the number of @done; under @cq_lock.
- * @sq_lock: protects @qp, @scratch and @segs; taken with interrupts off, the
- *	completion interrupt takes it too.
- * @qp: the queue pair.
+ * @cq_lock: protects @qp.cq; taken with interrupts off, the interrupt
+ *	handler takes it.
+ * @sq_lock: protects @qp.sq, @scratch and @segs.
+ * @qp: the queue pair; its two halves are under the two locks.
+ * @sq_head: the submission queue head the controller reported last, from
+ *	the completion side to the submission side.
  * @scratch: where PRP lists are built before they are copied to the tag's
  *	list page, %CNVME_PRP_LIST_ENTRIES entries.
  * @segs: the DMA segments of the request being submitted,
@@ -135,11 +124,10 @@ struct cnvme_io_queue {
 	struct cnvme_io_queues *io;
 	u32 index;
 	bool polled;
-	spinlock_t cq_lock;	/* guards done and nr_done */
-	struct cnvme_done *done;
-	unsigned int nr_done;
-	spinlock_t sq_lock;	/* guards qp, scratch and segs */
+	spinlock_t cq_lock;	/* guards qp.cq */
+	spinlock_t sq_lock;	/* guards qp.sq, scratch and segs */
 	struct cnvme_queue qp;
+	u16 sq_head;
 	__le64 *scratch;
 	struct cnvme_segment *segs;
 	__le64 *lists;

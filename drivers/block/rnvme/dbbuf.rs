@@ -81,51 +81,39 @@ impl DbBuf {
     }
 }
 
-/// The shadow doorbells of one I/O queue pair.
+/// One shadow doorbell of an I/O queue: the submission queue tail or the completion queue head.
 pub(crate) struct Shadow {
     /// The controller's buffers.
     buf: Arc<DbBuf>,
-    /// Index of the submission queue tail doorbell.
-    sq: usize,
-    /// Index of the completion queue head doorbell.
-    cq: usize,
+    /// Index of the doorbell in both buffers.
+    index: usize,
 }
 
 impl Shadow {
-    /// Returns the shadow doorbells of I/O queue `qid`.
+    /// Returns the shadow of the completion queue head doorbell of I/O queue `qid` if
+    /// `completion`, of its submission queue tail doorbell otherwise.
     ///
     /// # Errors
     ///
     /// `EINVAL` for the admin queue, or a queue beyond those `buf` was allocated for.
-    pub(crate) fn new(buf: Arc<DbBuf>, qid: u16) -> Result<Self> {
-        let sq = regs::shadow_index(qid, false, buf.dstrd);
-        let cq = regs::shadow_index(qid, true, buf.dstrd);
-        if qid == 0 || cq >= ENTRIES {
+    pub(crate) fn new(buf: Arc<DbBuf>, qid: u16, completion: bool) -> Result<Self> {
+        let index = regs::shadow_index(qid, completion, buf.dstrd);
+        if qid == 0 || index >= ENTRIES {
             return Err(EINVAL);
         }
-        Ok(Self { buf, sq, cq })
+        Ok(Self { buf, index })
     }
 
-    /// Publishes the new tail `new` (the tail was `old`) of the submission queue; returns
-    /// whether the doorbell register must be written too.
-    pub(crate) fn sq_tail(&self, old: u16, new: u16) -> Result<bool> {
-        self.update(self.sq, old, new)
-    }
-
-    /// Publishes the new head `new` (the head was `old`) of the completion queue; returns
-    /// whether the doorbell register must be written too.
-    pub(crate) fn cq_head(&self, old: u16, new: u16) -> Result<bool> {
-        self.update(self.cq, old, new)
-    }
-
-    fn update(&self, index: usize, old: u16, new: u16) -> Result<bool> {
+    /// Publishes the new value `new` of the doorbell (it was `old`); returns whether the
+    /// doorbell register must be written too.
+    pub(crate) fn update(&self, old: u16, new: u16) -> Result<bool> {
         // The queue entries before the doorbell value that covers them.
         mb(Write);
-        io_write!(self.buf.dbs, [try: index], u32::from(new));
+        io_write!(self.buf.dbs, [try: self.index], u32::from(new));
         // The doorbell value before the event index: the controller updates the event index
         // and then reads the doorbell, so one of the two sides sees the other's write.
         mb(Full);
-        let event: u32 = io_read!(self.buf.eis, [try: index]);
+        let event: u32 = io_read!(self.buf.eis, [try: self.index]);
         // CAST: doorbell values are 16 bits.
         Ok(need_event(event as u16, new, old))
     }

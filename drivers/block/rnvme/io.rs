@@ -13,9 +13,11 @@
 //! poll queues, created without an interrupt and served by blk-mq's poll map. The command
 //! identifier of a request is its tag.
 //!
-//! Completions of a queue are processed under its completion lock, by one of the interrupt
-//! handler, the poller, the timeout handler and [`IoState::fail`], so that exactly one of them
-//! ends each request. Lock order: completion lock, then submission lock.
+//! Each queue has two locks, one per half of its queue pair. Completions are processed under
+//! the completion lock, by one of the interrupt handler, the poller, the timeout handler and
+//! [`IoState::fail`], so that exactly one of them ends each request. Commands are queued under
+//! the submission lock, which interrupt handlers never take, so it leaves interrupts on. The
+//! two are never held together.
 
 use kernel::{
     block::mq::{
@@ -42,6 +44,7 @@ use kernel::{
         self,
         IrqReturn, //
     },
+    new_spinlock,
     new_spinlock_irq,
     pci::{
         self,
@@ -56,6 +59,7 @@ use kernel::{
         },
         Arc,
         ArcBorrow,
+        SpinLock,
         SpinLockIrq, //
     }, //
 };
@@ -67,16 +71,17 @@ use crate::{
         Status, //
     },
     ctrl,
-    dbbuf::{
-        DbBuf,
-        Shadow, //
-    },
+    dbbuf::DbBuf,
     prp::{
         self,
         ListPage,
         Segment, //
     },
-    queue::QueuePair,
+    queue::{
+        CompQueue,
+        QueuePair,
+        SubQueue, //
+    },
     regs::{
         self,
         PageSize,
@@ -146,16 +151,10 @@ pub(crate) struct IoState {
     dead: Atomic<bool>,
 }
 
-/// Completion side of an I/O queue, under its lock.
-struct CqSide {
-    /// The completions reaped in one pass, ended after the submission lock is dropped.
-    done: KVec<(u16, Status)>,
-}
-
 /// Submission side of an I/O queue, under its lock.
 struct SqSide {
-    /// The queue pair.
-    qp: QueuePair,
+    /// The submission queue.
+    sq: SubQueue,
     /// Where PRP lists are built before they are copied to the tag's list page.
     scratch: KVec<u64>,
     /// The DMA segments of the request being submitted (per queue rather than on the stack:
@@ -170,13 +169,15 @@ pub(crate) struct IoQueue {
     index: u32,
     /// What the queues share.
     state: Arc<IoState>,
-    /// Held while completions are processed; taken before `sq`.
+    /// The completion queue. Taken with interrupts off: the interrupt handler takes it.
     #[pin]
-    cq: SpinLockIrq<CqSide>,
-    /// The queue pair and its PRP scratch. Taken with interrupts off: the completion
-    /// interrupt takes it too.
+    cq: SpinLockIrq<CompQueue>,
+    /// The submission queue and its PRP scratch.
     #[pin]
-    sq: SpinLockIrq<SqSide>,
+    sq: SpinLock<SqSide>,
+    /// The submission queue head the controller reported last, from the completion side to
+    /// the submission side.
+    sq_head: Atomic<u32>,
     /// One PRP list page per tag.
     lists: Coherent<[u64]>,
 }
@@ -250,25 +251,25 @@ impl IoQueues {
                 cap.doorbell_stride(),
             )?;
             if let Some(buf) = &dbbuf {
-                qp.set_shadow(Shadow::new(buf.clone(), qid)?);
+                qp.set_shadow(buf)?;
             }
             admin
                 .create_cq(&qp, if polled { None } else { Some(qid) })
                 .and_then(|()| admin.create_sq(&qp))
                 .inspect_err(|e| dev_err!(pdev, "cannot create I/O queue {}: {:?}\n", qid, e))?;
             let shared = state.clone();
+            let (sq, cq) = qp.into_halves();
             let queue = Arc::pin_init(
                 try_pin_init!(IoQueue {
                     index,
                     state: shared,
-                    cq <- new_spinlock_irq!(CqSide {
-                        done: KVec::with_capacity(IO_QUEUE_DEPTH as usize, GFP_KERNEL)?,
-                    }),
-                    sq <- new_spinlock_irq!(SqSide {
-                        qp,
+                    cq <- new_spinlock_irq!(cq),
+                    sq <- new_spinlock!(SqSide {
+                        sq,
                         scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,
                         segs: KVec::from_elem(Segment { addr: 0, len: 0 }, MAX_SEGMENTS, GFP_KERNEL)?,
                     }),
+                    sq_head: Atomic::new(0),
                     lists: Coherent::zeroed_slice(
                         pdev.as_ref(),
                         IO_QUEUE_DEPTH as usize * LIST_ENTRIES,
@@ -428,16 +429,13 @@ impl IoQueue {
         mut batch: Option<&mut IoCompBatch<'_, IoOps>>,
     ) -> Result<u32> {
         let mut cq = self.cq.lock();
-        let done = &mut cq.done;
-        done.clear();
-        // Collect the completions under the submission lock, end the requests after it:
-        // ending a request may run completion work that submits to this queue again.
-        let reaped = self.sq.lock().qp.reap(bar, |cqe| {
-            // Cannot fail: one pass reaps at most one lap of the ring, `IO_QUEUE_DEPTH`.
-            let _ = done.push_within_capacity((cqe.cid(), cqe.status()));
+        let mut sq_head = None;
+        let reaped = cq.reap(bar, |cqe| {
+            sq_head = Some(cqe.sq_head());
+            self.end(bar, (cqe.cid(), cqe.status()), &mut batch);
         });
-        for &completion in done.iter() {
-            self.end(bar, completion, &mut batch);
+        if let Some(head) = sq_head {
+            self.sq_head.store(u32::from(head), Relaxed);
         }
         reaped
     }
@@ -445,11 +443,11 @@ impl IoQueue {
     /// Ends, with `EIO`, every request the driver still owns on this queue, after ending
     /// those the controller completed. The controller must be disabled.
     fn cancel(&self, bar: &Bar0<'_>) {
-        let _ = self.process_completions(bar, None);
-        let _cq = self.cq.lock();
         // Requests submitted before this point are in the ring and owned by the driver alone;
         // later ones see `dead` under the submission lock and are refused.
         drop(self.sq.lock());
+        let _ = self.process_completions(bar, None);
+        let _cq = self.cq.lock();
         let dev: &device::Device<Bound> = bar.device().as_ref();
         let mut failed = 0;
         for tag in 0..IO_TAGS {
@@ -565,7 +563,8 @@ impl Operations for IoOps {
         };
         // CAST: tags are below the queue depth, which fits in 16 bits.
         cmd.set_cid(rq.tag() as u16);
-        if let Err(e) = side.qp.push(&cmd) {
+        // CAST: the controller reports 16-bit heads.
+        if let Err(e) = side.sq.push(&cmd, q.sq_head.load(Relaxed) as u16) {
             if rq.data().sg.is_mapped() {
                 // Cannot fail: mapped above for this device.
                 let _ = rq.data().sg.unmap(dev);
@@ -578,7 +577,7 @@ impl Operations for IoOps {
         // one, or it cannot end it.
         drop(rq);
         if is_last {
-            side.qp.ring_sq(&bar)?;
+            side.sq.ring(&bar)?;
         }
         Ok(())
     }
@@ -588,7 +587,7 @@ impl Operations for IoOps {
             return;
         };
         // A failed doorbell write means the device is gone; requests then time out.
-        let _ = q.sq.lock().qp.ring_sq(&bar);
+        let _ = q.sq.lock().sq.ring(&bar);
     }
 
     fn complete(rq: ARef<Request<Self>>) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A queue pair: one submission and one completion queue in coherent DMA memory, and their
-//! doorbells.
+//! doorbells; and its two halves.
 //!
 //! Both rings have the same depth and live in their own physically contiguous, page aligned
 //! coherent allocation, as `CAP.CQR` may require and as the admin queue base registers and the
@@ -13,7 +13,11 @@
 //! without `unsafe`; [`Command::to_entry`] and [`Completion::from_entry`] convert safely.
 //!
 //! A [`QueuePair`] does no locking: its user serialises submissions and completion processing
-//! (the admin queue holds it under a mutex).
+//! (the admin queue holds it under a mutex). An I/O queue splits it into a [`SubQueue`] and a
+//! [`CompQueue`] under locks of their own, so that completion processing never waits for a
+//! submission and submission needs no lock the interrupt handler takes. The completion side
+//! passes the submission queue head the controller reports to the submission side, which uses
+//! it to refuse commands when the ring is full.
 
 use kernel::{
     device::{
@@ -30,9 +34,12 @@ use kernel::{
         Io, //
     },
     prelude::*,
-    sync::barrier::{
-        dma_mb,
-        Read, //
+    sync::{
+        barrier::{
+            dma_mb,
+            Read, //
+        },
+        Arc, //
     }, //
 };
 
@@ -44,7 +51,10 @@ use crate::{
         SqEntry,
         CQE_STATUS_DWORD, //
     },
-    dbbuf::Shadow,
+    dbbuf::{
+        DbBuf,
+        Shadow, //
+    },
     regs,
     ring::{
         CqRing,
@@ -53,34 +63,134 @@ use crate::{
     Bar0, //
 };
 
-/// A submission queue and the completion queue it completes into, with the same identifier.
+/// A submission queue: its slots, its tail and its doorbell.
 ///
 /// # Invariants
 ///
-/// - `sq` has `sq_ring.depth()` slots and `cq` has `cq_ring.depth()` slots, so the ring indices
-///   are always in bounds.
-/// - `sq_doorbell` and `cq_doorbell` are within the BAR the queue was created for.
-pub(crate) struct QueuePair {
-    /// Queue identifier; 0 is the admin queue pair.
+/// - `sq` has `ring.depth()` slots, so the ring indices are always in bounds.
+/// - `doorbell` is within the BAR the queue was created for.
+pub(crate) struct SubQueue {
+    /// Queue identifier; 0 is the admin queue.
     qid: u16,
-    /// Submission queue slots.
+    /// The slots.
     sq: Coherent<[SqEntry]>,
-    /// Completion queue slots.
+    /// Host side of the ring: the tail.
+    ring: SqRing,
+    /// The tail last rung: written to the doorbell, or published to its shadow.
+    rung: u16,
+    /// BAR offset of the tail doorbell.
+    doorbell: usize,
+    /// The shadow tail doorbell, if the controller reads it (I/O queues only).
+    shadow: Option<Shadow>,
+}
+
+impl SubQueue {
+    /// Returns the DMA address of the slots.
+    pub(crate) fn dma(&self) -> DmaAddress {
+        self.sq.dma_address()
+    }
+
+    /// Copies `cmd` into the next slot without telling the controller: a batch of commands is
+    /// followed by one [`SubQueue::ring`]. `head` is the head the controller reported last.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the queue is full, as far as `head` tells.
+    pub(crate) fn push(&mut self, cmd: &Command, head: u16) -> Result {
+        if self.ring.is_full(head) {
+            return Err(EBUSY);
+        }
+        let slot = usize::from(self.ring.tail());
+        io_project!(self.sq, [try: slot]).copy_write(cmd.to_entry());
+        self.ring.advance();
+        Ok(())
+    }
+
+    /// Rings the tail doorbell if commands were pushed since the last time; with a shadow
+    /// doorbell, publishes the tail and rings only if the controller asks for it.
+    pub(crate) fn ring(&mut self, bar: &Bar0<'_>) -> Result {
+        let tail = self.ring.tail();
+        let old = self.rung;
+        if tail == old {
+            return Ok(());
+        }
+        self.rung = tail;
+        if let Some(shadow) = &self.shadow {
+            if !shadow.update(old, tail)? {
+                return Ok(());
+            }
+        }
+        // The doorbell is a `writel`, which orders the slots' writes to memory before it.
+        bar.try_write32(u32::from(tail), self.doorbell)
+    }
+}
+
+/// A completion queue: its slots, its head and phase, and its doorbell.
+///
+/// # Invariants
+///
+/// - `cq` has `ring.depth()` slots, so the ring indices are always in bounds.
+/// - `doorbell` is within the BAR the queue was created for.
+pub(crate) struct CompQueue {
+    /// The slots.
     cq: Coherent<[CqEntry]>,
-    /// Host side of the submission queue: the tail.
-    sq_ring: SqRing,
-    /// Host side of the completion queue: the head and the expected phase.
-    cq_ring: CqRing,
+    /// Host side of the ring: the head and the expected phase.
+    ring: CqRing,
+    /// BAR offset of the head doorbell.
+    doorbell: usize,
+    /// The shadow head doorbell, if the controller reads it (I/O queues only).
+    shadow: Option<Shadow>,
+}
+
+impl CompQueue {
+    /// Returns the DMA address of the slots.
+    pub(crate) fn dma(&self) -> DmaAddress {
+        self.cq.dma_address()
+    }
+
+    /// Consumes every new completion in order, calling `f` on each, then rings the head
+    /// doorbell once if any was consumed. Returns how many were consumed.
+    ///
+    /// At most one lap of the ring is consumed per call, so a controller that keeps posting
+    /// cannot hold the caller forever.
+    pub(crate) fn reap(&mut self, bar: &Bar0<'_>, mut f: impl FnMut(&Completion)) -> Result<u32> {
+        let mut count = 0;
+        let old = self.ring.head();
+        while count < self.ring.depth() {
+            let slot = usize::from(self.ring.head());
+            let dw3: u32 = io_read!(self.cq, [try: slot][build: CQE_STATUS_DWORD]);
+            if !self.ring.is_new(Completion::status_with_phase_of(dw3)) {
+                break;
+            }
+            // The phase tag says the entry is complete: read the rest only after it.
+            dma_mb(Read);
+            let cqe = Completion::from_entry(io_project!(self.cq, [try: slot]).copy_read());
+            self.ring.advance();
+            count += 1;
+            f(&cqe);
+        }
+        if count > 0 {
+            let head = self.ring.head();
+            let ring = match &self.shadow {
+                Some(shadow) => shadow.update(old, head)?,
+                None => true,
+            };
+            if ring {
+                bar.try_write32(u32::from(head), self.doorbell)?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// A submission queue and the completion queue it completes into, with the same identifier.
+pub(crate) struct QueuePair {
+    /// The submission queue.
+    sq: SubQueue,
+    /// The completion queue.
+    cq: CompQueue,
     /// The submission queue head the controller reported last.
     sq_head: u16,
-    /// The tail last written to the doorbell.
-    sq_rung: u16,
-    /// BAR offset of the submission queue tail doorbell.
-    sq_doorbell: usize,
-    /// BAR offset of the completion queue head doorbell.
-    cq_doorbell: usize,
-    /// The shadow doorbells, if the controller reads them (I/O queues only).
-    shadow: Option<Shadow>,
 }
 
 impl QueuePair {
@@ -113,43 +223,55 @@ impl QueuePair {
         // INVARIANT: both rings have `depth` slots and the doorbells were checked against the
         // BAR (the submission doorbell precedes the completion doorbell).
         Ok(Self {
-            qid,
-            sq: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
-            cq: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
-            sq_ring,
-            cq_ring,
+            sq: SubQueue {
+                qid,
+                sq: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
+                ring: sq_ring,
+                rung: 0,
+                doorbell: sq_doorbell,
+                shadow: None,
+            },
+            cq: CompQueue {
+                cq: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
+                ring: cq_ring,
+                doorbell: cq_doorbell,
+                shadow: None,
+            },
             sq_head: 0,
-            sq_rung: 0,
-            sq_doorbell,
-            cq_doorbell,
-            shadow: None,
         })
     }
 
-    /// Makes the queue publish its tail and head through `shadow` and write the doorbell
-    /// registers only when the controller asks for it.
-    pub(crate) fn set_shadow(&mut self, shadow: Shadow) {
-        self.shadow = Some(shadow);
+    /// Makes the queue publish its tail and head through the shadow doorbells of `buf` and
+    /// write the doorbell registers only when the controller asks for it.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for the admin queue, or a queue beyond those `buf` was allocated for.
+    pub(crate) fn set_shadow(&mut self, buf: &Arc<DbBuf>) -> Result {
+        let qid = self.sq.qid;
+        self.sq.shadow = Some(Shadow::new(buf.clone(), qid, false)?);
+        self.cq.shadow = Some(Shadow::new(buf.clone(), qid, true)?);
+        Ok(())
     }
 
     /// Returns the queue identifier.
     pub(crate) fn qid(&self) -> u16 {
-        self.qid
+        self.sq.qid
     }
 
     /// Returns the number of slots of each ring.
     pub(crate) fn depth(&self) -> u32 {
-        self.sq_ring.depth()
+        self.sq.ring.depth()
     }
 
     /// Returns the DMA address of the submission queue.
     pub(crate) fn sq_dma(&self) -> DmaAddress {
-        self.sq.dma_address()
+        self.sq.dma()
     }
 
     /// Returns the DMA address of the completion queue.
     pub(crate) fn cq_dma(&self) -> DmaAddress {
-        self.cq.dma_address()
+        self.cq.dma()
     }
 
     /// Copies `cmd` into the next submission queue slot and rings the tail doorbell.
@@ -158,75 +280,23 @@ impl QueuePair {
     ///
     /// `EBUSY` if the submission queue is full, as far as the completions reaped so far tell.
     pub(crate) fn submit(&mut self, bar: &Bar0<'_>, cmd: &Command) -> Result {
-        self.push(cmd)?;
-        self.ring_sq(bar)
-    }
-
-    /// Copies `cmd` into the next submission queue slot without telling the controller: a
-    /// batch of commands is followed by one [`QueuePair::ring_sq`].
-    ///
-    /// # Errors
-    ///
-    /// `EBUSY` if the submission queue is full, as far as the completions reaped so far tell.
-    pub(crate) fn push(&mut self, cmd: &Command) -> Result {
-        if self.sq_ring.is_full(self.sq_head) {
-            return Err(EBUSY);
-        }
-        let slot = usize::from(self.sq_ring.tail());
-        io_project!(self.sq, [try: slot]).copy_write(cmd.to_entry());
-        self.sq_ring.advance();
-        Ok(())
-    }
-
-    /// Rings the submission queue tail doorbell if commands were pushed since the last time.
-    pub(crate) fn ring_sq(&mut self, bar: &Bar0<'_>) -> Result {
-        let tail = self.sq_ring.tail();
-        let old = self.sq_rung;
-        if tail == old {
-            return Ok(());
-        }
-        self.sq_rung = tail;
-        if let Some(shadow) = &self.shadow {
-            if !shadow.sq_tail(old, tail)? {
-                return Ok(());
-            }
-        }
-        // The doorbell is a `writel`, which orders the slots' writes to memory before it.
-        bar.try_write32(u32::from(tail), self.sq_doorbell)
+        self.sq.push(cmd, self.sq_head)?;
+        self.sq.ring(bar)
     }
 
     /// Consumes every new completion in order, calling `f` on each, then rings the head
     /// doorbell once if any was consumed. Returns how many were consumed.
-    ///
-    /// At most one lap of the ring is consumed per call, so a controller that keeps posting
-    /// cannot hold the caller forever.
     pub(crate) fn reap(&mut self, bar: &Bar0<'_>, mut f: impl FnMut(&Completion)) -> Result<u32> {
-        let mut count = 0;
-        let old = self.cq_ring.head();
-        while count < self.cq_ring.depth() {
-            let slot = usize::from(self.cq_ring.head());
-            let dw3: u32 = io_read!(self.cq, [try: slot][build: CQE_STATUS_DWORD]);
-            if !self.cq_ring.is_new(Completion::status_with_phase_of(dw3)) {
-                break;
-            }
-            // The phase tag says the entry is complete: read the rest only after it.
-            dma_mb(Read);
-            let cqe = Completion::from_entry(io_project!(self.cq, [try: slot]).copy_read());
-            self.sq_head = cqe.sq_head();
-            self.cq_ring.advance();
-            count += 1;
-            f(&cqe);
-        }
-        if count > 0 {
-            let head = self.cq_ring.head();
-            let ring = match &self.shadow {
-                Some(shadow) => shadow.cq_head(old, head)?,
-                None => true,
-            };
-            if ring {
-                bar.try_write32(u32::from(head), self.cq_doorbell)?;
-            }
-        }
-        Ok(count)
+        let sq_head = &mut self.sq_head;
+        self.cq.reap(bar, |cqe| {
+            *sq_head = cqe.sq_head();
+            f(cqe);
+        })
+    }
+
+    /// Splits the queue into its submission and completion halves, for an I/O queue whose
+    /// halves are locked apart.
+    pub(crate) fn into_halves(self) -> (SubQueue, CompQueue) {
+        (self.sq, self.cq)
     }
 }
