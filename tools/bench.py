@@ -20,6 +20,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -277,11 +278,14 @@ def analyse(out, meta):
     summary = {k: meta[k] for k in ("stamp", "machine", "kernel", "debian_source", "accelerator",
                                     "qemu", "profile", "repetitions", "runtime_s", "ramp_s",
                                     "numjobs", "fio_options")}
+    summary["build"] = meta.get("build")
+    summary["commit"] = meta.get("commit")
     summary["host_load"] = meta.get("host_load")
     summary.update({"targets": meta["targets"], "not_run": meta["not_run"], "skipped": meta["skipped"],
                     "failed_runs": failed, "ratio_metric": "IOPS: median(a) / median(b) over the repetitions "
                     "both ran; 95 % CI: percentile bootstrap resampling repetitions (a and b of one "
-                    "repetition together), 10000 resamplings, seed 1",
+                    "repetition together), 10000 resamplings, seed 1; p99 latency ratios likewise "
+                    "with fio's completion latency p99 of each run",
                     "workloads": []})
     for wname in wnames:
         w = {"name": wname, "targets": {}, "ratios": {}}
@@ -301,11 +305,13 @@ def analyse(out, meta):
                 "p999_us": med("p999_us"), "cpu_us_per_io": med("cpu_us_per_io"),
                 "clat_percentiles_us": {f"{k:g}": statistics.median(s["pct_us"][k] for s in per) for k in keys},
             }
-        by_rep = {t: {s["rep"]: s["iops"] for s in per} for t, per in samples.get(wname, {}).items()}
-        for rname, a, b in RATIOS:
-            reps = sorted(set(by_rep.get(a, {})) & set(by_rep.get(b, {})))
-            w["ratios"][rname] = ratio([by_rep[a][r] for r in reps], [by_rep[b][r] for r in reps],
-                                       paired=True) if reps else None
+        w["p99_ratios"] = {}
+        for key, into in (("iops", w["ratios"]), ("p99_us", w["p99_ratios"])):
+            by_rep = {t: {s["rep"]: s[key] for s in per} for t, per in samples.get(wname, {}).items()}
+            for rname, a, b in RATIOS:
+                reps = sorted(set(by_rep.get(a, {})) & set(by_rep.get(b, {})))
+                into[rname] = ratio([by_rep[a][r] for r in reps], [by_rep[b][r] for r in reps],
+                                    paired=True) if reps else None
         summary["workloads"].append(w)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     plots = make_plots(out, summary)
@@ -313,9 +319,18 @@ def analyse(out, meta):
     return summary
 
 
+def flavour(s):
+    """", variant bench, clang ..., Rust helpers inlined" for the report, from the build record."""
+    b = s.get("build") or {}
+    parts = [f"variant {b['variant']}" if b.get("variant") else None, b.get("cc"),
+             "Rust helpers inlined" if b.get("rust_inline_helpers") else None]
+    parts += [f"commit {s['commit']}"] if s.get("commit") else []
+    return "".join(f", {p}" for p in parts if p)
+
+
 def markdown(s, plots):
     md = [f"# rnvme benchmark {s['stamp']}", "",
-          f"Kernel {s['kernel']} (Debian linux-source {s['debian_source']}), {s['qemu']}, "
+          f"Kernel {s['kernel']} (Debian linux-source {s['debian_source']}{flavour(s)}), {s['qemu']}, "
           f"accelerator {s['accelerator']}, {s['machine']}. Profile {s['profile']}: "
           f"{s['repetitions']} repetitions of {s['runtime_s']} s (+{s['ramp_s']} s ramp, discarded), "
           f"numjobs {', '.join(map(str, s['numjobs']))}, targets round-robin within each repetition.", "",
@@ -345,6 +360,12 @@ def markdown(s, plots):
            "|---|" + "---:|" * len(RATIOS)]
     for w in s["workloads"]:
         md.append(f"| {w['name']} | " + " | ".join(fmt_ci(w["ratios"][r]) for r, _, _ in RATIOS) + " |")
+    md += ["", "p99 completion latency ratios (a / b; below 1 is better for a):", "",
+           "| workload | " + " | ".join(f"{a}/{b}" for _, a, b in RATIOS) + " |",
+           "|---|" + "---:|" * len(RATIOS)]
+    for w in s["workloads"]:
+        md.append(f"| {w['name']} | " + " | ".join(fmt_ci(w.get("p99_ratios", {}).get(r)) for r, _, _ in RATIOS)
+                  + " |")
     md += ["", "## Targets", ""]
     for t in s["targets"]:
         where = ""
@@ -438,8 +459,13 @@ def commit_summary(s, path=DOC_SUMMARY):
     """Documentation/rnvme/bench-summary.json: the headline ratios of a run."""
     doc = {"run": s["stamp"], "profile": s["profile"], "machine": s["machine"], "kernel": s["kernel"],
            "accelerator": s["accelerator"], "qemu": s["qemu"], "metric": s["ratio_metric"],
+           "commit": s.get("commit"), "build": s.get("build"), "repetitions": s["repetitions"],
+           "runtime_s": s["runtime_s"], "numjobs": s["numjobs"],
            "workloads": [{"name": w["name"], "rnvme_vs_nvme": w["ratios"]["rnvme_vs_nvme"],
-                          "rnvme_vs_cnvme": w["ratios"]["rnvme_vs_cnvme"]} for w in s["workloads"]]}
+                          "rnvme_vs_cnvme": w["ratios"]["rnvme_vs_cnvme"],
+                          "p99_latency_rnvme_vs_nvme": w.get("p99_ratios", {}).get("rnvme_vs_nvme"),
+                          "p99_latency_rnvme_vs_cnvme": w.get("p99_ratios", {}).get("rnvme_vs_cnvme")}
+                         for w in s["workloads"]]}
     path.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"rnvme bench: wrote {path.relative_to(vm.ROOT)}")
 
@@ -487,6 +513,28 @@ class Progress:
             eta = (time.monotonic() - self.ready) / self.k * left
             print(f"[{self.k}/{len(self.runs)}] {run['workload']} {run['target']} "
                   f"rep {run['rep'] + 1}/{self.reps}: {what} (ETA {mmss(eta)})", flush=True)
+
+
+def git_commit():
+    """The commit of the tree the run was started from ("-dirty" with tracked changes), or None."""
+    try:
+        rev = subprocess.run(["git", "-C", str(vm.ROOT), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(vm.ROOT), "diff", "--quiet", "HEAD", "--"]).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return rev + ("-dirty" if dirty else "")
+
+
+def build_flavour(build, info):
+    """The kernel variant, its C compiler and whether Rust inlines the C helpers."""
+    cfg = {}
+    for line in (Path(build) / ".config").read_text().splitlines():
+        if line.startswith("CONFIG_") and "=" in line:
+            k, v = line.split("=", 1)
+            cfg[k] = v.strip('"')
+    return {"variant": info.get("variant"), "cc": cfg.get("CONFIG_CC_VERSION_TEXT"),
+            "rust_inline_helpers": cfg.get("CONFIG_RUST_INLINE_HELPERS") == "y"}
 
 
 def host_cpu():
@@ -566,12 +614,13 @@ def main():
     guest.controllers = ctrls
     per_run = prof.runtime + prof.ramp + RUN_OVERHEAD_S
     est = BOOT_S + len(runs) * per_run
-    meta = {"stamp": stamp, "profile": args.profile, "repetitions": prof.reps, "runtime_s": prof.runtime,
+    meta = {"stamp": stamp, "commit": git_commit(), "profile": args.profile, "repetitions": prof.reps, "runtime_s": prof.runtime,
             "ramp_s": prof.ramp, "numjobs": sorted({r["numjobs"] for r in runs}),
             "fio_options": fio_options(prof),
             "machine": f"QEMU q35 guest, {guest.vcpus} vCPUs, {guest.mem} RAM, on a {host_cpu()} "
                        f"host with {os.cpu_count()} CPUs",
             "kernel": info["kernelrelease"], "debian_source": info["debian_version"],
+            "build": build_flavour(args.build, info),
             "accelerator": guest.accel, "qemu": vm.qemu_version(),
             "targets": [dict(asdict(t), params=[p.format(vcpus=guest.vcpus) for p in t.params],
                              controllers=where.get(t.name)) for t in targets],

@@ -6,8 +6,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$RNVME_ROOT/tools/deps.sh"
-build=$("$RNVME_ROOT/tools/build.sh" bench) || die "the bench kernel did not build (errors above)"
+# RNVME_BENCH_VARIANT=bench-inline: the bench kernel with Rust's C helpers
+# inlined (CONFIG_RUST_INLINE_HELPERS; needs the clang of rustc's LLVM).
+variant=${RNVME_BENCH_VARIANT:-bench}
+case "$variant" in
+bench) "$RNVME_ROOT/tools/deps.sh" ;;
+bench-inline) "$RNVME_ROOT/tools/deps.sh" && RNVME_LLVM=${RNVME_LLVM_INLINE:--22} "$RNVME_ROOT/tools/deps.sh" ;;
+*) die "RNVME_BENCH_VARIANT must be bench or bench-inline, not '$variant'" ;;
+esac
+build=$("$RNVME_ROOT/tools/build.sh" "$variant") || die "the $variant kernel did not build (errors above)"
 # Debian's interpreter, where tools/deps.sh installs python3-matplotlib for the
 # plots; a python3 earlier on PATH (pyenv, a venv) may lack it.
 py=/usr/bin/python3

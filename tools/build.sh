@@ -2,17 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest kernel and the project's drivers for one variant
-# (base, bench or debug). Incremental: one source tree per kernel version with
-# the patch series applied, one build folder per variant, and a stamp keyed by
-# (source version, fragments, patches, driver sources) that skips make when
-# nothing changed. Prints the build folder on stdout.
+# (base, bench, bench-inline or debug). bench-inline is bench with
+# CONFIG_RUST_INLINE_HELPERS, built with the clang whose LLVM matches rustc's
+# (RNVME_LLVM_INLINE, default -22 for rustc 1.95's LLVM 22). Incremental:
+# one source tree per kernel version with the patch series applied, one
+# build folder per variant, and a stamp keyed by (source version, fragments,
+# patches, driver sources) that skips make when nothing changed. Prints the
+# build folder on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:-base}
 case "$variant" in
 base | bench | debug) ;;
-*) die "unknown build variant '$variant' (base, bench or debug)" ;;
+bench-inline)
+	RNVME_LLVM=${RNVME_LLVM_INLINE:--22}
+	export LIBCLANG_PATH=/usr/lib/llvm${RNVME_LLVM}/lib
+	command -v "clang$RNVME_LLVM" >/dev/null ||
+		die "bench-inline needs clang$RNVME_LLVM (tools/deps.sh with RNVME_LLVM=$RNVME_LLVM installs it)"
+	;;
+*) die "unknown build variant '$variant' (base, bench, bench-inline or debug)" ;;
 esac
 
 mkdir -p "$RNVME_CACHE"
@@ -90,6 +99,7 @@ done
 
 # --- configuration ----------------------------------------------------------
 frags=("$RNVME_ROOT/tools/configs/base.config")
+[ "$variant" = bench-inline ] && frags+=("$RNVME_ROOT/tools/configs/bench.config")
 [ "$variant" = base ] || frags+=("$RNVME_ROOT/tools/configs/$variant.config")
 cfgkey=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 mkdir -p "$build"

@@ -170,13 +170,15 @@ class Guest:
         lines += ["\t:", "}"]
         (self.run_dir / "plan.sh").write_text("\n".join(lines) + "\n")
 
-    def run(self, tests, timeout=None, extra_cmdline="", progress=None):
+    def run(self, tests, timeout=None, extra_cmdline="", progress=None, extra_qemu_args=None):
         """Boot, run `tests` in order, power off. Never raises for guest failures.
 
         `progress`, if given, is called with the results folder about once a
         second while QEMU runs, and once more after it exits, so that the host
         can report tests as their results/<test>/rc files appear. An exception
         in it is printed once and the callback is dropped; the run goes on.
+        `extra_qemu_args`, if given, is a list of arguments appended to the
+        QEMU command line (e.g. ["-plugin", "file=X.so,..."]).
         """
         self.run_dir.mkdir(parents=True, exist_ok=True)
         results = self.run_dir / "results"
@@ -186,7 +188,10 @@ class Guest:
         if timeout is None:
             timeout = 120 + sum(t.timeout for t in tests)
         img_dir = tempfile.mkdtemp(prefix="rnvme-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-        cmdline = ("console=ttyS0 panic=-1 oops=panic root=hostroot rootfstype=9p "
+        # tsc=reliable: on a loaded host the clocksource watchdog sees the
+        # vCPUs' TSC skew against the HPET and switches the guest to the HPET,
+        # whose every read is an exit into QEMU: all later I/O pays for it.
+        cmdline = ("console=ttyS0 panic=-1 oops=panic tsc=reliable root=hostroot rootfstype=9p "
                    "rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro "
                    f"init={ROOT}/tests/guest/init {extra_cmdline} "
                    f"{os.environ.get('RNVME_GUEST_APPEND', '')}").strip()
@@ -202,6 +207,7 @@ class Guest:
         try:
             for i, c in enumerate(self.controllers):
                 cmd += self._controller_args(i, c, img_dir)
+            cmd += list(extra_qemu_args or [])
             (self.run_dir / "qemu.cmd").write_text(shlex.join(cmd) + "\n")
             timed_out = False
             with open(self.run_dir / "qemu.log", "w") as log:
