@@ -279,6 +279,8 @@ def analyse(out, meta):
                                     "qemu", "profile", "repetitions", "runtime_s", "ramp_s",
                                     "numjobs", "fio_options")}
     summary["build"] = meta.get("build")
+    # What disturbed the run, written into bench.json by hand afterwards.
+    summary["note"] = meta.get("note")
     summary["commit"] = meta.get("commit")
     summary["host_load"] = meta.get("host_load")
     summary.update({"targets": meta["targets"], "not_run": meta["not_run"], "skipped": meta["skipped"],
@@ -459,7 +461,8 @@ def commit_summary(s, path=DOC_SUMMARY):
     """Documentation/rnvme/bench-summary.json: the headline ratios of a run."""
     doc = {"run": s["stamp"], "profile": s["profile"], "machine": s["machine"], "kernel": s["kernel"],
            "accelerator": s["accelerator"], "qemu": s["qemu"], "metric": s["ratio_metric"],
-           "commit": s.get("commit"), "build": s.get("build"), "repetitions": s["repetitions"],
+           "commit": s.get("commit"), "build": s.get("build"), "note": s.get("note"),
+           "repetitions": s["repetitions"],
            "runtime_s": s["runtime_s"], "numjobs": s["numjobs"],
            "workloads": [{"name": w["name"], "rnvme_vs_nvme": w["ratios"]["rnvme_vs_nvme"],
                           "rnvme_vs_cnvme": w["ratios"]["rnvme_vs_cnvme"],
