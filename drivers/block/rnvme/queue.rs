@@ -9,8 +9,8 @@
 //! the doorbell offsets from [`regs::doorbell_offset`].
 //!
 //! The slots are stored as plain arrays ([`SqEntry`], [`CqEntry`]) because [`Coherent`] needs
-//! the kernel's `AsBytes`/`FromBytes`, which the driver cannot implement for its own types
-//! without `unsafe`; [`Command::to_entry`] and [`Completion::from_entry`] convert safely.
+//! the kernel's `AsBytes`/`FromBytes`, which only the kernel crate may implement (they are
+//! unchecked promises); [`Command::to_entry`] and [`Completion::from_entry`] convert safely.
 //!
 //! A [`QueuePair`] does no locking: its user serialises submissions and completion processing
 //! (the admin queue holds it under a mutex). An I/O queue splits it into a [`SubQueue`] and a
