@@ -209,10 +209,75 @@ void cnvme_io_free(struct cnvme_io_queues *io)
 /* Undoes the DMA mapping of @req, if it has one. */
 static void io_rq_unmap(struct device *dev, struct cnvme_rq *req)
 {
-	if (!req->nents)
-		return;
-	dma_unmap_sg(dev, req->sg, req->nents, req->dir);
-	req->nents = 0;
+	if (req->dma_len) {
+		dma_unmap_page(dev, req->dma, req->dma_len, req->dir);
+		req->dma_len = 0;
+	}
+	if (req->nents) {
+		dma_unmap_sg(dev, req->sg, req->nents, req->dir);
+		req->nents = 0;
+	}
+}
+
+/*
+ * Maps the data of @rq, one physical segment, as that one segment without
+ * the scatterlist, into @seg. Returns 1, -ENOMEM, or -EAGAIN if the
+ * request's first bio vector does not cover all of its data (map it through
+ * the scatterlist then).
+ */
+static int io_rq_map_single(struct device *dev, struct request *rq,
+			    struct cnvme_rq *req, struct cnvme_segment *seg)
+{
+	struct bio_vec bv = req_bvec(rq);
+	dma_addr_t dma;
+
+	if (bv.bv_len != blk_rq_bytes(rq))
+		return -EAGAIN;
+	dma = dma_map_bvec(dev, &bv, req->dir, 0);
+	if (dma_mapping_error(dev, dma))
+		return -ENOMEM;
+	req->dma = dma;
+	req->dma_len = bv.bv_len;
+	seg->addr = dma;
+	seg->len = bv.bv_len;
+	return 1;
+}
+
+/*
+ * Maps the data of @rq for the controller into @segs, at most
+ * %CNVME_MAX_SEGMENTS of them: a request of one physical segment directly,
+ * any other through its scatterlist. Returns the number of segments or an
+ * error. Called with @q->sq_lock held (@segs is the queue's).
+ */
+static int io_rq_map(struct device *dev, struct request *rq,
+		     struct cnvme_rq *req, struct cnvme_segment *segs)
+{
+	struct scatterlist *sg;
+	int nents, mapped, i;
+
+	nents = blk_rq_nr_phys_segments(rq);
+	if (!nents || nents > CNVME_MAX_SEGMENTS)
+		return -E2BIG;
+	req->dir = rq_dma_dir(rq);
+	if (nents == 1) {
+		mapped = io_rq_map_single(dev, rq, req, segs);
+		if (mapped != -EAGAIN)
+			return mapped;
+	}
+	/* Only the entries the request needs: all of them would cost more. */
+	sg_init_table(req->sg, nents);
+	nents = blk_rq_map_sg(rq, req->sg);
+	if (nents <= 0)
+		return -EINVAL;
+	mapped = dma_map_sg(dev, req->sg, nents, req->dir);
+	if (!mapped)
+		return -ENOMEM;
+	req->nents = nents;
+	for_each_sg(req->sg, sg, mapped, i) {
+		segs[i].addr = sg_dma_address(sg);
+		segs[i].len = sg_dma_len(sg);
+	}
+	return mapped;
 }
 
 /*
@@ -408,9 +473,8 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct device *dev = ns->io->dev;
 	u32 bytes = blk_rq_bytes(rq);
-	struct scatterlist *sg;
 	u64 slba, nlb, prp1, prp2;
-	int nents, mapped, i, ret;
+	int mapped, ret;
 	bool fua;
 
 	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
@@ -420,24 +484,9 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 		return -EINVAL;
 	slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
 
-	nents = blk_rq_nr_phys_segments(rq);
-	if (!nents || nents > CNVME_MAX_SEGMENTS)
-		return -E2BIG;
-	/* Only the entries the request needs: all of them would cost more. */
-	sg_init_table(req->sg, nents);
-	nents = blk_rq_map_sg(rq, req->sg);
-	if (nents <= 0)
-		return -EINVAL;
-	req->dir = rq_dma_dir(rq);
-	mapped = dma_map_sg(dev, req->sg, nents, req->dir);
-	if (!mapped)
-		return -ENOMEM;
-	req->nents = nents;
-
-	for_each_sg(req->sg, sg, mapped, i) {
-		q->segs[i].addr = sg_dma_address(sg);
-		q->segs[i].len = sg_dma_len(sg);
-	}
+	mapped = io_rq_map(dev, rq, req, q->segs);
+	if (mapped < 0)
+		return mapped;
 	ret = io_queue_prps(q, mapped, ns->io->page_shift, rq->tag, &prp1, &prp2);
 	if (ret) {
 		io_rq_unmap(dev, req);
@@ -464,6 +513,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	int ret;
 
 	req->nents = 0;
+	req->dma_len = 0;
 	spin_lock(&q->sq_lock);
 	if (cnvme_io_is_dead(io)) {
 		ret = -EIO;

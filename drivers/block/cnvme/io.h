@@ -56,15 +56,22 @@ struct cnvme_ctrl;
 
 /**
  * struct cnvme_rq - Per-request driver data.
- * @sg: the scatterlist the request's data is mapped through,
- *	%CNVME_MAX_SEGMENTS entries.
- * @nents: the entries passed to dma_map_sg(), 0 while nothing is mapped.
+ * @sg: the scatterlist the data of a request of several physical segments is
+ *	mapped through, %CNVME_MAX_SEGMENTS entries.
+ * @nents: the entries passed to dma_map_sg(), 0 if none.
+ * @dma: the bus address of the data of a request of one physical segment,
+ *	mapped without @sg.
+ * @dma_len: the length of that mapping, 0 if none.
  * @dir: the direction of the mapping.
  * @expired: set when the request timed out once; cleared when it is queued.
+ *
+ * Nothing is mapped while @nents and @dma_len are both 0.
  */
 struct cnvme_rq {
 	struct scatterlist sg[CNVME_MAX_SEGMENTS];
 	int nents;
+	dma_addr_t dma;
+	u32 dma_len;
 	enum dma_data_direction dir;
 	bool expired;
 };

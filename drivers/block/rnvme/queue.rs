@@ -116,7 +116,7 @@ impl SubQueue {
         }
         self.rung = tail;
         if let Some(shadow) = &self.shadow {
-            if !shadow.update(old, tail)? {
+            if !shadow.update(old, tail) {
                 return Ok(());
             }
         }
@@ -172,7 +172,7 @@ impl CompQueue {
         if count > 0 {
             let head = self.ring.head();
             let ring = match &self.shadow {
-                Some(shadow) => shadow.update(old, head)?,
+                Some(shadow) => shadow.update(old, head),
                 None => true,
             };
             if ring {
