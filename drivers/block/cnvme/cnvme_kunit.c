@@ -879,6 +879,53 @@ static void one_or_two_pages(struct kunit *test)
 	expect_prp(test, &prp, 0x20000, 0, 0, 1);
 }
 
+/*
+ * Every dword offset in a page and around its end, every length up to three
+ * pages in steps that hit the page boundaries: the shortcut for one segment
+ * must give what walking the entries gives, and leave exactly what needs a
+ * list (or is refused) to the walk.
+ */
+static void one_segment_agrees_with_the_walk(struct kunit *test)
+{
+	static const unsigned int shifts[] = { K4, CNVME_PAGE_SHIFT_64K };
+	static const struct cnvme_segment bad[] = {
+		{ 0x1000, 0 }, { 0x1002, 8 }, { U64_MAX - 3, 8 },
+	};
+	struct cnvme_prp_list lists[1];
+	unsigned int i, checked = 0;
+	struct cnvme_prp got, walked;
+	u64 o, len;
+
+	lists[0] = list_page(test, LIST0, 512);
+	for (i = 0; i < ARRAY_SIZE(shifts); i++) {
+		u64 size = BIT_ULL(shifts[i]);
+
+		for (o = 0; o < 128; o++) {
+			u64 offset = (o < 64 ? o * 4 : size - 256 + (o - 64) * 4);
+			struct cnvme_segment seg = { .addr = 0x100000000ULL + offset };
+
+			for (len = 4; len <= 3 * size; len += 4) {
+				if (len % 508 >= 8 && len % size >= 8)
+					continue;
+				seg.len = len;
+				memset(&got, 0, sizeof(got));
+				KUNIT_ASSERT_EQ(test, cnvme_prp_build_walk(&seg, 1, shifts[i],
+									   lists, 1, &walked), 0);
+				KUNIT_ASSERT_EQ(test, cnvme_prp_build(&seg, 1, shifts[i],
+								      lists, 1, &got), 0);
+				expect_prp(test, &got, walked.prp1, walked.prp2,
+					   walked.list_pages, walked.entries);
+				checked++;
+			}
+		}
+	}
+	KUNIT_EXPECT_GT(test, checked, 1000);
+	/* Refused alike: empty, misaligned, wrapping the address space. */
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ(test, cnvme_prp_build(&bad[i], 1, K4, NULL, 0, &got),
+				-EINVAL);
+}
+
 static void short_list(struct kunit *test)
 {
 	static const struct cnvme_segment segs[] = {
@@ -1041,6 +1088,7 @@ static void list_pages_count(struct kunit *test)
 
 static struct kunit_case cnvme_prp_cases[] = {
 	KUNIT_CASE(one_or_two_pages),
+	KUNIT_CASE(one_segment_agrees_with_the_walk),
 	KUNIT_CASE(short_list),
 	KUNIT_CASE(two_mib),
 	KUNIT_CASE(chained_lists),

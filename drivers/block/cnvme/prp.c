@@ -111,6 +111,35 @@ static int prp_list_capacity(u64 dma, unsigned int page_shift, size_t *capacity)
 	return 0;
 }
 
+/*
+ * Finds the PRP entries of @seg if it touches at most two memory pages and
+ * cnvme_prp_count_entries() accepts it; returns false otherwise. Most small
+ * I/O is one such segment; this needs no walk over the data.
+ */
+static bool prp_one_segment(const struct cnvme_segment *seg,
+			    unsigned int page_shift, struct cnvme_prp *prp)
+{
+	u64 size = BIT_ULL(page_shift), first, end;
+
+	if (!seg->len || !IS_ALIGNED(seg->addr, 4) ||
+	    check_add_overflow(seg->addr, (u64)seg->len, &end))
+		return false;
+	/* The bytes from the first one to the end of its page. */
+	first = size - cnvme_page_offset(page_shift, seg->addr);
+	if (seg->len <= first) {
+		prp->prp2 = 0;
+		prp->entries = 1;
+	} else if (seg->len - first <= size) {
+		prp->prp2 = seg->addr + first;
+		prp->entries = 2;
+	} else {
+		return false;
+	}
+	prp->prp1 = seg->addr;
+	prp->list_pages = 0;
+	return true;
+}
+
 /**
  * cnvme_prp_build() - Build the PRP entries of a command's data.
  * @segs: the data.
@@ -134,6 +163,30 @@ static int prp_list_capacity(u64 dma, unsigned int page_shift, size_t *capacity)
 int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 		    unsigned int page_shift, struct cnvme_prp_list *lists,
 		    unsigned int nr_lists, struct cnvme_prp *prp)
+{
+	if (nr_segs == 1 && prp_one_segment(segs, page_shift, prp))
+		return 0;
+	return cnvme_prp_build_walk(segs, nr_segs, page_shift, lists, nr_lists,
+				    prp);
+}
+EXPORT_SYMBOL_IF_KUNIT(cnvme_prp_build);
+
+/**
+ * cnvme_prp_build_walk() - cnvme_prp_build() for any layout: walks the PRP
+ *	entries of the data.
+ * @segs: the data.
+ * @nr_segs: the number of @segs.
+ * @page_shift: the controller memory page size.
+ * @lists: PRP list pages to use when the data spans more than two pages.
+ * @nr_lists: the number of @lists.
+ * @prp: where to store the result, on success only.
+ *
+ * Return: as cnvme_prp_build().
+ */
+int cnvme_prp_build_walk(const struct cnvme_segment *segs,
+			 unsigned int nr_segs, unsigned int page_shift,
+			 struct cnvme_prp_list *lists, unsigned int nr_lists,
+			 struct cnvme_prp *prp)
 {
 	struct prp_walk walk;
 	unsigned int list = 0;
@@ -191,7 +244,7 @@ int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 	prp->entries = count;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(cnvme_prp_build);
+EXPORT_SYMBOL_IF_KUNIT(cnvme_prp_build_walk);
 
 /**
  * cnvme_prp_list_pages_needed() - PRP list pages cnvme_prp_build() needs.

@@ -70,6 +70,10 @@ int cnvme_prp_count_entries(const struct cnvme_segment *segs,
 int cnvme_prp_build(const struct cnvme_segment *segs, unsigned int nr_segs,
 		    unsigned int page_shift, struct cnvme_prp_list *lists,
 		    unsigned int nr_lists, struct cnvme_prp *prp);
+int cnvme_prp_build_walk(const struct cnvme_segment *segs,
+			 unsigned int nr_segs, unsigned int page_shift,
+			 struct cnvme_prp_list *lists, unsigned int nr_lists,
+			 struct cnvme_prp *prp);
 size_t cnvme_prp_list_pages_needed(size_t total_len, size_t first_offset,
 				   unsigned int page_shift);
 
