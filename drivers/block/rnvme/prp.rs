@@ -311,7 +311,10 @@ mod tests {
         for page in [K4, PageSize::SZ_64K] {
             let size = page.bytes() as u64;
             for offset in (0..64).chain(size - 64..size).map(|o| o * 4 % size) {
-                for len in (4..=3 * size).step_by(4).filter(|l| l % 508 < 8 || l % size < 8) {
+                for len in (4..=3 * size)
+                    .step_by(4)
+                    .filter(|l| l % 508 < 8 || l % size < 8)
+                {
                     let s = seg(0x1_0000_0000 + offset, u32::try_from(len)?);
                     let mut lists = [list(LIST0, &mut e0)];
                     let walked = build_walk(&[s], page, &mut lists)?;
