@@ -310,7 +310,8 @@ mod tests {
         let mut checked = 0;
         for page in [K4, PageSize::SZ_64K] {
             let size = page.bytes() as u64;
-            for offset in (0..64).chain(size - 64..size).map(|o| o * 4 % size) {
+            // `Iterator::chain` by name: the prelude's `Init` also has a `chain`.
+            for offset in Iterator::chain(0..64, size - 64..size).map(|o| o * 4 % size) {
                 for len in (4..=3 * size)
                     .step_by(4)
                     .filter(|l| l % 508 < 8 || l % size < 8)
