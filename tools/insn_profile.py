@@ -9,13 +9,13 @@ null-co controller per driver. tools/insncount/insncount.so counts executed
 instructions per translation block and writes a window of counts every time
 the guest enters the marker function (__x64_sys_sync; ksys_sync is inlined
 into it); tests/guest/insn-window.sh
-runs each fio (4 KiB randread, QD32, io_uring) between two syncs. Each driver
+runs each fio (4 KiB randread, QD32 or --iodepth, io_uring) between two syncs. Each driver
 runs twice, with --base-ios and --ios I/Os; the per-I/O figures are the
 difference of the two windows divided by the difference of I/Os, which
 cancels the fixed cost of each window (fio start-up and exit, sync, ...).
 --base-ios 0 divides the --ios window alone by --ios.
 
-    insn_profile.py --build DIR [--ios 100000] [--base-ios 10000]
+    insn_profile.py --build DIR [--ios 100000] [--base-ios 10000] [--iodepth 32]
                     [--drivers nvme,cnvme,rnvme] [--top 40] [--run-dir DIR]
     insn_profile.py --analyse RUN_DIR [--build DIR] [--top 40]   (report an earlier run again;
                     with --build also RUN_DIR/annotate.txt, per instruction, see --annotate)
@@ -24,6 +24,11 @@ Guest time follows the instruction count (-icount shift=0, --icount), so timer
 work per I/O does not depend on how loaded the host is. What still varies from
 run to run is timing between the emulated device and the vCPU: completions per
 interrupt (the "hw interrupts" events row), which moves the per-interrupt costs.
+
+With the build (always when it boots one, with --build for --analyse) it
+also counts the instructions that cost far more than others under TCG, per
+I/O and by symbol: atomic read-modify-writes, interrupt-flag changes and
+fences, found in the disassembly of the build's vmlinux and modules.
 
 Writes RUN_DIR/report.txt (what it prints) and RUN_DIR/profile.json.
 """
@@ -240,6 +245,74 @@ def annotate(out, build, syms, mangled, blocks_big, blocks_small, dn, title):
     print("", file=out)
 
 
+# Instructions that cost far more than their count under TCG (and on real
+# hardware): atomic read-modify-writes (host atomics, serialising), changes of
+# the interrupt flag (each ends a translation block) and fences. The counts are
+# of the binary: with one vCPU the kernel patches LOCK_PREFIX out, with two and
+# more (the benchmark) the prefix is there.
+HEAVY = [("atomic read-modify-writes", re.compile(r"^lock |^xchg\s+%\w+,.*\(")),
+         ("interrupt-flag changes", re.compile(r"^(cli|sti|popf[qw]?)\b")),
+         ("fences", re.compile(r"^[lms]fence\b"))]
+
+
+def heavy_instructions(build, run_dir, syms, blocks_by_drv, info):
+    """{driver: {class: [per I/O, {symbol: per I/O}]}} for the HEAVY classes,
+    from the disassembly of the build's vmlinux and modules (a class
+    instruction counts once per execution of a block that covers it);
+    None if the run's kernel is not this build's."""
+    smap = run_dir / "System.map"
+    if not smap.exists() or smap.read_bytes() != (Path(build) / "System.map").read_bytes():
+        return None
+    by_name = {e: a for a, e in zip(syms.addrs, syms.ents)}
+    addrs, heavy = [], {}  # every instruction address; heavy address -> class
+
+    def scan(path, place):
+        fstart = None
+        out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(path)], capture_output=True,
+                             text=True).stdout
+        for ln in out.splitlines():
+            m = re.match(r"^([0-9a-f]+) <(.+)>:$", ln)
+            if m:
+                fstart = place(m.group(2), int(m.group(1), 16))
+                continue
+            m = re.match(r"^\s*([0-9a-f]+):\s+(\S.*)$", ln)
+            if fstart is None or not m:
+                continue
+            a = fstart + int(m.group(1), 16)
+            addrs.append(a)
+            for k, (_, rx) in enumerate(HEAVY):
+                if rx.match(m.group(2)):
+                    heavy[a] = k
+
+    scan(Path(build) / "vmlinux", lambda name, off: 0)
+    for mod in sorted({m for _, m in syms.ents if m}):
+        ko = find_ko(build, mod)
+        if ko:
+            # A function's run-time address is its kallsyms address; the
+            # instructions keep their offsets from its start.
+            scan(ko, lambda name, off, mod=mod: (by_name[(name, mod)] - off) if (name, mod) in by_name
+                 else None)
+    addrs.sort()
+    hot = sorted(heavy)
+    result = {}
+    for drv, per_n in blocks_by_drv.items():
+        ns = sorted(per_n)
+        dn = info[drv][ns[-1]]["fio_ios"] - (info[drv][ns[0]]["fio_ios"] if len(ns) > 1 else 0)
+        res = [[0.0, defaultdict(float)] for _ in HEAVY]
+        for blocks, sign in ((per_n[ns[-1]], 1), (per_n[ns[0]] if len(ns) > 1 else {}, -1)):
+            for (a, n), e in blocks.items():
+                k = bisect.bisect_left(addrs, a)
+                if k == len(addrs) or addrs[k] != a:
+                    continue
+                last = addrs[min(k + n, len(addrs)) - 1]
+                for h in hot[bisect.bisect_left(hot, a):bisect.bisect_right(hot, last)]:
+                    r = res[heavy[h]]
+                    r[0] += sign * e / dn
+                    r[1][syms.lookup(h)[0]] += sign * e / dn
+        result[drv] = {label: [r[0], dict(r[1])] for (label, _), r in zip(HEAVY, res)}
+    return result
+
+
 def aggregate(counts, syms):
     """{(symbol, module): [insns, calls]}: calls = executions of the block at
     the symbol's first address (one per call, unless a loop jumps back there)."""
@@ -264,7 +337,7 @@ def analyse(run_dir, top, out, annotate_syms=(), build=None):
     for drv, n, w in windows:
         n, w = int(n), int(w)
         blocks[drv][n] = {}
-        counts, total = read_window(insn_dir / f"window-{w}.txt", blocks[drv][n] if annotate_syms else None)
+        counts, total = read_window(insn_dir / f"window-{w}.txt", blocks[drv][n] if build else None)
         runs[drv][n] = aggregate(counts, syms)
         fj = json.loads((res / f"fio-{drv}-{n}.json").read_text())["jobs"][0]["read"]
         info[drv][n] = {"window": w, "insns": total, "fio_ios": fj["total_ios"], "iops": fj["iops"]}
@@ -291,7 +364,9 @@ def analyse(run_dir, top, out, annotate_syms=(), build=None):
     p = lines.append
     qcmd = (run_dir / "qemu.cmd").read_text() if (run_dir / "qemu.cmd").exists() else ""
     icount = re.search(r"-icount (\S+)", qcmd)
-    p(f"Instructions per I/O (4 KiB randread, QD32, io_uring, 1 vCPU TCG"
+    qd = run_dir / "iodepth.txt"
+    qd = qd.read_text().strip() if qd.exists() else "32"
+    p(f"Instructions per I/O (4 KiB randread, QD{qd}, io_uring, 1 vCPU TCG"
       f"{', -icount ' + icount.group(1) if icount else ''}), run {run_dir}")
     p("(IOPS below are in guest time: with -icount they say nothing about real speed)")
     for drv in drivers:
@@ -331,6 +406,20 @@ def analyse(run_dir, top, out, annotate_syms=(), build=None):
         vals = [sum(v[1] for (s_, _), v in per_io[d].items() if s_ in syms_) for d in drivers]
         p(f"{label:28s}" + "".join(f"{v:{w}.3f}" for v in vals))
     p("")
+    heavy = heavy_instructions(build, run_dir, syms, blocks, info) if build else None
+    if heavy:
+        p(f"{'costly instructions per I/O':28s}" + "".join(f"{d:>{w}s}" for d in drivers))
+        for label, _ in HEAVY:
+            p(f"{label:28s}" + "".join(f"{heavy[d][label][0]:{w}.2f}" for d in drivers))
+        p("")
+        hn = demangle_all({sym for d in drivers for v in heavy[d].values() for sym in v[1]})
+        for d in drivers:
+            for label, _ in HEAVY:
+                top_ = sorted(heavy[d][label][1].items(), key=lambda kv: -kv[1])
+                top_ = [(hn[k], v) for k, v in top_ if v >= 0.05][:12]
+                if top_:
+                    p(f"{d}, {label}: " + ", ".join(f"{k} {v:.2f}" for k, v in top_))
+        p("")
     # A window that stalled (host contention, a hiccup in the guest) shows as
     # a guest-time IOPS far off the other window's, or as timer work per I/O.
     for drv in drivers:
@@ -408,6 +497,7 @@ def analyse(run_dir, top, out, annotate_syms=(), build=None):
     (run_dir / "profile.json").write_text(json.dumps({
         "info": info, "method": method,
         "categories": {d: dict(cat[d]) for d in drivers},
+        "costly": heavy,
         "symbols": {d: sorted(([names[s], m, v[0], v[1]] for (s, m), v in per_io[d].items()),
                               key=lambda x: -x[2]) for d in drivers},
     }, indent=1))
@@ -418,6 +508,7 @@ def main():
     ap.add_argument("--build", type=Path)
     ap.add_argument("--ios", type=int, default=100000)
     ap.add_argument("--base-ios", type=int, default=None, help="default: --ios / 10")
+    ap.add_argument("--iodepth", type=int, default=32, help="fio queue depth (default 32)")
     ap.add_argument("--drivers", default="nvme,cnvme,rnvme")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--marker", default="__x64_sys_sync", help="kernel function that closes a window")
@@ -471,8 +562,11 @@ def main():
         print(f"accelerator is {guest.accel}: the plugin needs TCG (set RNVME_ACCEL=tcg)")
         return 1
     timeout = args.timeout or int(300 + len(drivers) * (args.ios + base + 2000) / 200)
-    test = vm.Test("insn-window", ["tests/guest/insn-window.sh", "/run/rnvme/insn", str(args.ios), str(base)]
-                   + drivers, timeout)
+    if args.iodepth < 1:
+        ap.error("--iodepth must be at least 1")
+    (run_dir / "iodepth.txt").write_text(f"{args.iodepth}\n")
+    test = vm.Test("insn-window", ["tests/guest/insn-window.sh", "/run/rnvme/insn", str(args.ios), str(base),
+                                   str(args.iodepth)] + drivers, timeout)
     t0 = time.monotonic()
     qemu_args = ["-plugin", f"file={plugin},outdir={insn_dir},marker={marker:#x}"]
     if args.icount:

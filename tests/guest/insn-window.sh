@@ -1,20 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# insn-window.sh INSN_DIR IOS BASE_IOS DRIVER... : instruction-count windows
-# for tools/insn_profile.py. The host runs QEMU with the insncount TCG plugin
-# (tools/insncount), which closes a window, writing INSN_DIR/window-<N>.txt,
-# every time the guest kernel enters __x64_sys_sync. Binds DRIVER i to controller i
-# (all of them first, and keeps them loaded so that module addresses stay
-# put), dumps /proc/kallsyms, then for each driver runs fio (4 KiB random
-# reads, QD32, io_uring) once with BASE_IOS I/Os and once with IOS I/Os (BASE_IOS
-# 0: only IOS), each between two syncs: one window per fio run. Writes
-# $RESULT_DIR/windows.txt: "<driver> <ios> <window number>" per run, and the
-# fio JSON of each run.
+# insn-window.sh INSN_DIR IOS BASE_IOS IODEPTH DRIVER... : instruction-count
+# windows for tools/insn_profile.py. The host runs QEMU with the insncount TCG
+# plugin (tools/insncount), which closes a window, writing
+# INSN_DIR/window-<N>.txt, every time the guest kernel enters __x64_sys_sync.
+# Binds DRIVER i to controller i (all of them first, and keeps them loaded so
+# that module addresses stay put), dumps /proc/kallsyms, then for each driver
+# runs fio (4 KiB random reads at queue depth IODEPTH, io_uring) once with
+# BASE_IOS I/Os and once with IOS I/Os (BASE_IOS 0: only IOS), each between
+# two syncs: one window per fio run. Writes $RESULT_DIR/windows.txt:
+# "<driver> <ios> <window number>" per run, and the fio JSON of each run.
 set -u
 . "$(dirname "$0")/lib.sh"
-insn_dir=$1 ios=$2 base=$3
-shift 3
+insn_dir=$1 ios=$2 base=$3 iodepth=$4
+shift 4
 [ -d "$insn_dir" ] || fail "no $insn_dir (is the insncount plugin loaded?)"
 declare -A disk
 i=0
@@ -29,7 +29,7 @@ cat /proc/modules >"$RESULT_DIR/modules.txt"
 
 run_fio() { # DRIVER NIOS OUT
 	fio --output-format=json --output="$3" --name=insn --filename="/dev/${disk[$1]}" \
-		--ioengine=io_uring --direct=1 --rw=randread --bs=4k --iodepth=32 \
+		--ioengine=io_uring --direct=1 --rw=randread --bs=4k --iodepth="$iodepth" \
 		--io_size=$(($2 * 4096)) --number_ios="$2" --norandommap \
 		--random_generator=lfsr --randrepeat=0 --fixedbufs=1 --registerfiles=1 \
 		>/dev/null 2>"$3.err"
