@@ -95,8 +95,9 @@ class Profile:
 
 PROFILES = {
     # At most 10 minutes on the 2-core reference machine under TCG: 145 runs
-    # of 2 + 0.5 s and about 1 s of overhead each, about 9 minutes in all.
-    "short": Profile(reps=5, runtime=2, ramp=0.5, numjobs=(1,)),
+    # of 1 + 0.5 s and 1 to 2 s of overhead each (fio start-up under TCG; it
+    # was 2 s on the slowest day seen), 6 to 9 minutes in all.
+    "short": Profile(reps=5, runtime=1, ramp=0.5, numjobs=(1,)),
     # 30 repetitions of both job counts: 1740 runs, about 75 minutes there.
     # Under TCG the spread between repetitions, not the length of a run,
     # limits the confidence intervals, so runs stay short; on a KVM host or
