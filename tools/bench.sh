@@ -12,12 +12,11 @@ set -euo pipefail
 # built by the base toolchain, where every helper is a call. If that clang
 # cannot be installed, the default falls back to bench and says so.
 variant=${RNVME_BENCH_VARIANT:-bench-inline}
-inline_deps() { RNVME_LLVM=${RNVME_LLVM_INLINE:--22} "$RNVME_ROOT/tools/deps.sh"; }
 case "$variant" in
 bench) "$RNVME_ROOT/tools/deps.sh" ;;
 bench-inline)
 	"$RNVME_ROOT/tools/deps.sh"
-	if ! inline_deps; then
+	if ! RNVME_LLVM=${RNVME_LLVM_INLINE:--22} "$RNVME_ROOT/tools/deps.sh"; then
 		[ -z "${RNVME_BENCH_VARIANT:-}" ] ||
 			die "bench-inline needs clang${RNVME_LLVM_INLINE:--22}, which could not be installed (above)"
 		say "warning: clang${RNVME_LLVM_INLINE:--22} could not be installed: benchmarking the bench kernel, whose Rust calls every C helper"

@@ -255,6 +255,15 @@ HEAVY = [("atomic read-modify-writes", re.compile(r"^lock |^xchg\s+%\w+,.*\(")),
          ("fences", re.compile(r"^[lms]fence\b"))]
 
 
+def window_blocks(blocks, info, drv):
+    """(blocks of the larger window, blocks of the smaller one or {} if there is
+    one window, I/Os between them) of one driver: per I/O = (larger - smaller) / I/Os."""
+    ns = sorted(blocks[drv])
+    if len(ns) == 1:
+        return blocks[drv][ns[0]], {}, info[drv][ns[0]]["fio_ios"]
+    return blocks[drv][ns[-1]], blocks[drv][ns[0]], info[drv][ns[-1]]["fio_ios"] - info[drv][ns[0]]["fio_ios"]
+
+
 def heavy_instructions(build, run_dir, syms, blocks_by_drv, info):
     """{driver: {class: [per I/O, {symbol: per I/O}]}} for the HEAVY classes,
     from the disassembly of the build's vmlinux and modules (a class
@@ -295,11 +304,10 @@ def heavy_instructions(build, run_dir, syms, blocks_by_drv, info):
     addrs.sort()
     hot = sorted(heavy)
     result = {}
-    for drv, per_n in blocks_by_drv.items():
-        ns = sorted(per_n)
-        dn = info[drv][ns[-1]]["fio_ios"] - (info[drv][ns[0]]["fio_ios"] if len(ns) > 1 else 0)
+    for drv in blocks_by_drv:
+        big, small, dn = window_blocks(blocks_by_drv, info, drv)
         res = [[0.0, defaultdict(float)] for _ in HEAVY]
-        for blocks, sign in ((per_n[ns[-1]], 1), (per_n[ns[0]] if len(ns) > 1 else {}, -1)):
+        for blocks, sign in ((big, 1), (small, -1)):
             for (a, n), e in blocks.items():
                 k = bisect.bisect_left(addrs, a)
                 if k == len(addrs) or addrs[k] != a:
@@ -483,14 +491,12 @@ def analyse(run_dir, top, out, annotate_syms=(), build=None):
         import io
         buf = io.StringIO()
         for drv in drivers:
-            ns = sorted(blocks[drv])
-            dn = info[drv][ns[-1]]["fio_ios"] - (info[drv][ns[0]]["fio_ios"] if len(ns) > 1 else 0)
-            small = blocks[drv][ns[0]] if len(ns) > 1 else {}
+            big, small, dn = window_blocks(blocks, info, drv)
             for (sym, mod), (ins, _) in sorted(per_io[drv].items(), key=lambda kv: -kv[1][0]):
                 if mod not in DRIVER_MODULES or not any(a in names[sym] for a in annotate_syms):
                     continue
                 addr = next(a for a, e in zip(syms.addrs, syms.ents) if e == (sym, mod))
-                annotate(buf, build, syms, (sym, mod, addr), blocks[drv][ns[-1]], small, dn,
+                annotate(buf, build, syms, (sym, mod, addr), big, small, dn,
                          f"{drv}: {names[sym]} [{mod}]")
         (run_dir / "annotate.txt").write_text(buf.getvalue())
         print(f"per-instruction annotation of {', '.join(annotate_syms)}: {run_dir / 'annotate.txt'}", file=out)
@@ -524,6 +530,8 @@ def main():
                     help="comma-separated substrings of driver-module symbols to annotate per "
                     "instruction into RUN_DIR/annotate.txt (with the .ko of --build); '' for none")
     args = ap.parse_args()
+    if args.iodepth < 1:
+        ap.error("--iodepth must be at least 1")
     ann = [a for a in args.annotate.split(",") if a]
     if args.analyse:
         # Annotation needs the build's .ko files.
@@ -562,8 +570,6 @@ def main():
         print(f"accelerator is {guest.accel}: the plugin needs TCG (set RNVME_ACCEL=tcg)")
         return 1
     timeout = args.timeout or int(300 + len(drivers) * (args.ios + base + 2000) / 200)
-    if args.iodepth < 1:
-        ap.error("--iodepth must be at least 1")
     (run_dir / "iodepth.txt").write_text(f"{args.iodepth}\n")
     test = vm.Test("insn-window", ["tests/guest/insn-window.sh", "/run/rnvme/insn", str(args.ios), str(base),
                                    str(args.iodepth)] + drivers, timeout)
