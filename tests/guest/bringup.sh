@@ -20,12 +20,12 @@ log=$(kmsg_since "$mark" | sed -E 's/^<[0-9]+>//')
 echo "--- kernel log after binding"
 grep -F "$bdf" <<<"$log"
 
-# "<drv>N: <model>, serial <serial>, firmware <fr>, NN <nn>"
-name=$(sed -nE "s/.* $bdf: ($drv[0-9]+): .*, serial $serial, firmware .*/\1/p" <<<"$log" | tail -n1)
-[ -n "$name" ] || fail "no identify line with serial $serial for $bdf"
-want="$bdf: ${name}n1: $blocks sectors of $lba bytes"
-grep -qF "$want" <<<"$log" || fail "no namespace line '$want'"
-grep -qE "$bdf: $name: [0-9]+ I/O queue pairs requested, [1-9][0-9]* granted" <<<"$log" ||
+# "<model>, serial <serial>, firmware <fr>, NN <nn>", then "<drv>Nn1: <blocks> sectors of
+# <lba> bytes" for namespace 1 of controller instance N.
+grep -qE "$bdf: .*, serial $serial, firmware " <<<"$log" || fail "no identify line with serial $serial for $bdf"
+name=$(sed -nE "s/.* $bdf: ($drv[0-9]+)n1: $blocks sectors of $lba bytes.*/\1/p" <<<"$log" | tail -n1)
+[ -n "$name" ] || fail "no namespace line '$bdf: ${drv}Nn1: $blocks sectors of $lba bytes'"
+grep -qE "$bdf: [0-9]+ I/O queue pairs requested, [1-9][0-9]* granted" <<<"$log" ||
 	fail "no I/O queue count for $name"
 echo "$name identified: serial $serial, namespace 1 of $blocks blocks of $lba bytes"
 
@@ -34,7 +34,7 @@ unbind "$ctrl"
 log=$(kmsg_since "$mark")
 echo "--- kernel log after unbinding"
 sed -E 's/^<[0-9]+>//' <<<"$log" | grep -F "$bdf"
-grep -qF "$bdf: $name: shutdown complete" <<<"$log" || fail "$name did not report its shutdown"
+grep -qF "$bdf: shutdown complete" <<<"$log" || fail "$name did not report its shutdown"
 problems=$(kmsg_problems <<<"$log")
 [ -z "$problems" ] || fail "the kernel log shows problems:
 $problems"

@@ -1,413 +1,442 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Controller state changes: disable, admin queue setup, enable and shutdown (NVMe 2.0 base
-//! specification, section 3.5).
+//! A bound controller: its bring-up from probe, its disks, and its teardown at unbind.
 //!
-//! [`Ctrl`] owns what it takes to run a controller: the BAR and the admin queue pair. It is
-//! built with the controller disabled and the admin queue registers (`AQA`, `ASQ`, `ACQ`)
-//! programmed; [`Ctrl::enable`] then starts the controller and [`Ctrl::shutdown`] asks it to
-//! stop cleanly.
-//!
-//! Teardown order: dropping a [`Ctrl`] first disables the controller (`CC.EN` cleared, waiting
-//! for `CSTS.RDY` to clear), so that it no longer reads or writes host memory; then its fields
-//! drop in declaration order: the admin queue (its DMA memory is freed), then the BAR (it is
-//! unmapped and released).
-//!
-//! Every wait for the controller is bounded: by `CAP.TO` for `CSTS.RDY`, by
-//! [`SHUTDOWN_TIMEOUT`] for `CSTS.SHST`.
+//! [`Controller::new`] brings the controller up in the order of its fields: the admin path
+//! (controller disabled, admin queue programmed), enable, identify the controller and its
+//! namespaces, negotiate the number of I/O queues, the I/O path with its interrupts, then one
+//! disk per namespace. A failure at any step drops what was built, in the reverse order:
+//! dropping the admin path disables the controller before its queue memory is freed.
 
 use kernel::{
+    block::mq::{
+        gen_disk::{
+            GenDisk,
+            GenDiskBuilder, //
+        },
+        TagSet,
+    },
     device::Bound,
-    io::{
-        poll::read_poll_timeout,
-        Io, //
-    },
-    page::PAGE_SIZE,
-    pci::{
-        self,
-        DevresBar, //
-    },
+    io::Io as _,
+    irq,
+    new_mutex,
+    pci,
     prelude::*,
-    sync::Arc,
-    time::Delta, //
+    str::BStr,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    }, //
 };
 
 use crate::{
-    admin::{
-        Admin,
-        AdminQueue, //
+    admin::AdminPath,
+    driver::Bar0,
+    io::{
+        DbBuf,
+        IoOps,
+        IoPath,
+        Namespace,
+        QueueIrq,
+        QueueLayout,
+        IO_QUEUE_DEPTH,
+        IO_TAGS,
+        MAX_SEGMENTS, //
     },
-    queue::QueuePair,
-    regs::{
-        self,
-        PageSize,
-        ACQ,
-        AQA,
-        ASQ,
-        CAP,
-        CC,
-        CSTS, //
-    },
-    Bar0, //
+    module_parameters,
+    nvme::{
+        identify::{
+            IdCtrl,
+            IdNs, //
+        },
+        regs, //
+    }, //
 };
 
-/// Depth of the admin queues, unless the controller supports fewer entries (`CAP.MQES`).
-pub(crate) const ADMIN_DEPTH: u32 = 32;
+/// Instance number of the next controller: controllers are `rnvme0`, `rnvme1`, ... in probe
+/// order, and their namespaces `rnvme<instance>n<nsid>`. Numbers are not reused.
+static NEXT_INSTANCE: Atomic<u32> = Atomic::new(0);
 
-/// Interval between two reads of `CSTS` while waiting for the controller.
-const POLL_INTERVAL: Delta = Delta::from_millis(1);
+/// Most poll queues a controller gets: the cap of the `poll_queues` module parameter.
+const MAX_POLL_QUEUES: u32 = 256;
 
-/// Longest wait for a normal shutdown to complete.
-pub(crate) const SHUTDOWN_TIMEOUT: Delta = Delta::from_secs(5);
-
-/// Returns how long to wait for `CSTS.RDY` to follow `CC.EN`: `CAP.TO`.
-fn ready_timeout(cap: CAP) -> Delta {
-    Delta::from_millis(i64::from(cap.ready_timeout_ms()))
+/// Returns the `poll_queues` module parameter, capped so that queue counts cannot overflow.
+fn poll_queues() -> u32 {
+    module_parameters::poll_queues.value().min(MAX_POLL_QUEUES)
 }
 
-/// Reads `CSTS`.
-///
-/// # Errors
-///
-/// `ENODEV` if it reads as all ones: the device is gone or no longer answers.
-fn read_csts(bar: &Bar0<'_>) -> Result<CSTS> {
-    let csts = bar.read(regs::CSTS);
-    if csts.is_all_ones() {
-        return Err(ENODEV);
-    }
-    Ok(csts)
+/// The I/O path of a controller and the interrupt handlers that complete it.
+struct Io<'bound> {
+    /// One handler per MSI-X vector: vector 0 (admin, polled), then one per interrupt I/O
+    /// queue; held for its `Drop`, which frees them (and then the vectors) before `path`.
+    _irqs: pci::IrqHandlers<'bound, QueueIrq>,
+    /// The I/O queues, shared with the disks and the handlers.
+    path: Arc<IoPath>,
 }
 
-/// Waits, for at most `CAP.TO`, until `CSTS.RDY` reads `ready`.
+/// A bound controller, the driver data of its PCI function.
 ///
-/// # Errors
-///
-/// - `ENODEV` if `CSTS` reads as all ones.
-/// - `EIO` if the controller reports a fatal status (`CSTS.CFS`) while it should become ready.
-/// - `ETIMEDOUT` if `CSTS.RDY` did not change in time.
-fn wait_ready(bar: &Bar0<'_>, cap: CAP, ready: bool) -> Result<CSTS> {
-    read_poll_timeout(
-        || {
-            let csts = read_csts(bar)?;
-            if ready && csts.cfs() {
-                return Err(EIO);
-            }
-            Ok(csts)
-        },
-        |csts| csts.rdy() == ready,
-        POLL_INTERVAL,
-        ready_timeout(cap),
-    )
-}
-
-/// Disables the controller: clears `CC.EN` and waits, for at most `CAP.TO`, for `CSTS.RDY` to
-/// clear. Does nothing if the controller is disabled already.
-///
-/// # Errors
-///
-/// `ENODEV` if the controller registers read as all ones, `ETIMEDOUT` if it does not become
-/// disabled in time.
-pub(crate) fn disable(pdev: &pci::Device<Bound>, bar: &Bar0<'_>, cap: CAP) -> Result {
-    let csts = read_csts(bar)
-        .inspect_err(|_| dev_err!(pdev, "cannot disable: controller status reads all ones\n"))?;
-    let cc = bar.read(regs::CC);
-    if !cc.en() && !csts.rdy() {
-        return Ok(());
-    }
-    if cc.en() && !csts.rdy() {
-        // Enabling is in progress: the controller must finish it before `CC.EN` may be cleared.
-        // A controller that never gets ready is disabled all the same.
-        if let Err(e) = wait_ready(bar, cap, true) {
-            dev_warn!(pdev, "controller not ready before disabling: {:?}\n", e);
-        }
-    }
-    // A shutdown request (`CC.SHN`) ends with the reset too.
-    bar.write_reg(cc.with_en(false).with_const_shn::<0>());
-    wait_ready(bar, cap, false).inspect_err(|e| {
-        dev_err!(
-            pdev,
-            "controller not disabled within CAP.TO ({} ms): {:?}\n",
-            cap.ready_timeout_ms(),
-            e
-        )
-    })?;
-    Ok(())
-}
-
-/// Disables the controller like [`disable`], for a caller that reaches the registers through
-/// the device-managed BAR `bar` and holds no guard of it: the wait sleeps, and a guard is an
-/// RCU read-side section, so a guard is taken for each register access only.
-///
-/// # Errors
-///
-/// `ENODEV` if the BAR was revoked or the controller registers read as all ones, `ETIMEDOUT`
-/// if the controller does not become disabled within `CAP.TO`.
-pub(crate) fn disable_unguarded(bar: &DevresBar<{ regs::BAR0_SIZE }>, cap: CAP) -> Result {
-    {
-        let b = bar.try_access().ok_or(ENODEV)?;
-        read_csts(&b)?;
-        let cc = b.read(regs::CC);
-        b.write_reg(cc.with_en(false).with_const_shn::<0>());
-    }
-    read_poll_timeout(
-        || read_csts(&*bar.try_access().ok_or(ENODEV)?),
-        |csts| !csts.rdy(),
-        POLL_INTERVAL,
-        ready_timeout(cap),
-    )?;
-    Ok(())
-}
-
-/// A controller and its admin queue pair.
-///
-/// # Invariants
-///
-/// The admin queue registers of the controller point at `admin`'s queue pair, and `bar` maps
-/// the controller's registers.
-#[pin_data(PinnedDrop)]
-pub(crate) struct Ctrl<'bound> {
-    /// The PCI function.
-    pdev: &'bound pci::Device<Bound>,
-    /// Capabilities, read once.
-    cap: CAP,
-    /// Memory page size programmed in `CC.MPS`.
-    page: PageSize,
-    /// The controller's minimum memory page size (`CAP.MPSMIN`), the unit of `MDTS`.
-    min_page: PageSize,
-    /// The admin queue pair; dropped after the controller was disabled and before the BAR is
-    /// unmapped.
+/// Teardown: [`Controller::unbind`] removes the disks (waiting for their I/O), deletes the
+/// I/O queues and shuts the controller down; then the fields drop in declaration order: the
+/// interrupt handlers and vectors, the I/O path, then `admin`, which disables the controller,
+/// frees the admin queue and releases the BAR (see [`AdminPath`]). Initialization runs in the
+/// opposite order, `admin` first.
+#[pin_data]
+pub(crate) struct Controller<'bound> {
+    /// One disk per usable namespace, `rnvme<instance>n<nsid>`; emptied by `unbind`.
     #[pin]
-    admin: AdminQueue,
-    /// Controller registers and doorbells, shared with the I/O path, which reaches them from
-    /// blk-mq and interrupt context through the device-managed guard; dropped last.
-    bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
+    disks: Mutex<KVec<GenDisk<IoOps>>>,
+    /// The I/O path and its interrupts.
+    io: Io<'bound>,
+    /// The controller registers and its admin queue.
+    #[pin]
+    admin: AdminPath<'bound>,
+    /// Instance number: the controller's disks are `rnvme<instance>n<nsid>`.
+    instance: u32,
+    /// Identify Controller data.
+    id: IdCtrl,
+    /// Largest transfer of one command, in bytes.
+    max_transfer: usize,
+    /// The active namespaces the driver can use, in increasing identifier order.
+    namespaces: KVec<(u32, IdNs)>,
+    /// How many I/O queue pairs the controller granted, poll queues included.
+    io_queues: u32,
 }
 
-impl<'bound> Ctrl<'bound> {
-    /// Returns an initializer of a [`Ctrl`] for the controller whose registers `bar` maps and
-    /// whose capabilities are `cap`.
-    ///
-    /// It disables the controller, allocates an admin queue pair of [`ADMIN_DEPTH`] entries
-    /// (fewer if `CAP.MQES` says so), and points `AQA`, `ASQ` and `ACQ` at it. The controller
-    /// stays disabled: see [`Ctrl::enable`].
+impl<'bound> Controller<'bound> {
+    /// Returns the initializer of the controller whose registers `bar` maps: see the
+    /// [module documentation](self).
     ///
     /// # Errors
     ///
-    /// - `ENODEV` if the controller does not support the NVM command set or does not answer.
-    /// - `EINVAL` if it supports no memory page size the driver can use, or its `CAP.MQES` or
-    ///   `CAP.DSTRD` are unusable.
-    /// - `ETIMEDOUT` if it does not become disabled in time.
-    /// - `ENOMEM`.
+    /// `ENODEV` if the registers read as all ones; those of each step, reported with
+    /// `dev_err!`.
     pub(crate) fn new(
         pdev: &'bound pci::Device<Bound>,
         bar: Bar0<'bound>,
-        cap: CAP,
     ) -> impl PinInit<Self, Error> + 'bound {
         pin_init::pin_init_scope(move || {
-            if !cap.supports_nvm() {
-                dev_err!(
-                    pdev,
-                    "the controller does not support the NVM command set\n"
-                );
+            let cap = bar
+                .try_read(regs::CAP)
+                .inspect_err(|e| dev_err!(pdev, "cannot read CAP: {:?}\n", e))?;
+            if cap.into_raw() == u64::MAX {
+                // All ones: the device is gone or not answering.
+                dev_err!(pdev, "controller registers read as all ones\n");
                 return Err(ENODEV);
             }
-            // The page size to program, and the controller's smallest one (the unit of MDTS).
-            let sizes = PageSize::new(PAGE_SIZE).and_then(|host| {
-                let min = PageSize::from_mps(u32::from(u8::from(cap.mpsmin())))?;
-                Ok((cap.page_size_for(host)?, min))
-            });
-            let (page, min_page) = sizes.inspect_err(|_| {
-                dev_err!(
-                    pdev,
-                    "no usable memory page size: host {} bytes, controller MPS {}..{}\n",
-                    PAGE_SIZE,
-                    u8::from(cap.mpsmin()),
-                    u8::from(cap.mpsmax())
-                )
-            })?;
+            let (major, minor, tertiary) = bar.read(regs::VS).version();
+            let instance = NEXT_INSTANCE.fetch_add(1, Relaxed);
 
-            disable(pdev, &bar, cap)?;
-
-            let depth = ADMIN_DEPTH.min(cap.max_queue_entries());
-            let queue = QueuePair::new(pdev.as_ref(), &bar, 0, depth, cap.doorbell_stride())
-                .inspect_err(|e| {
-                    dev_err!(
-                        pdev,
-                        "cannot set up an admin queue of {} entries (CAP {:#018x}): {:?}\n",
-                        depth,
-                        cap.into_raw(),
-                        e
-                    )
-                })?;
-            Self::program_admin_queue(pdev, &bar, &queue)?;
-
-            // INVARIANT: the admin queue registers point at `queue`, which `admin` takes.
-            let bar = Arc::new(bar.into_devres()?, GFP_KERNEL)?;
-            Ok(try_pin_init!(Self {
+            dev_info!(
                 pdev,
-                cap,
-                page,
-                min_page,
-                admin <- AdminQueue::new(pdev, queue),
-                bar,
+                "NVMe {}.{}.{}: CAP {:#018x}: MQES {}, TO {} ms, DSTRD {}, CSS {:#x}, \
+                 MPS {}..{}\n",
+                major,
+                minor,
+                tertiary,
+                cap.into_raw(),
+                cap.max_queue_entries(),
+                cap.ready_timeout_ms(),
+                cap.doorbell_stride(),
+                u8::from(cap.css()),
+                u8::from(cap.mpsmin()),
+                u8::from(cap.mpsmax()),
+            );
+
+            Ok(try_pin_init!(Controller {
+                // Disables the controller and programs the admin queue.
+                admin <- AdminPath::new(pdev, bar, cap),
+                // From here on, a failure drops `admin`, which disables the controller again.
+                _: {
+                    admin.enable()?;
+                },
+                instance,
+                id: Self::identify(pdev, &admin)?,
+                max_transfer: id.max_transfer_bytes(admin.min_page_size()),
+                namespaces: Self::scan_namespaces(pdev, &admin, *instance)?,
+                io_queues: Self::request_io_queues(pdev, &admin)?,
+                io: Self::start_io(pdev, &admin, id, *io_queues)?,
+                disks <- new_mutex!(Self::add_disks(
+                    pdev,
+                    *instance,
+                    namespaces,
+                    &io.path,
+                    *max_transfer,
+                    id.has_volatile_write_cache(),
+                )?),
             }))
         })
     }
+}
 
-    /// Points `AQA`, `ASQ` and `ACQ` at `queue`, the admin queue pair; the controller must be
-    /// disabled.
-    fn program_admin_queue(pdev: &pci::Device<Bound>, bar: &Bar0<'_>, queue: &QueuePair) -> Result {
-        let depth = queue.depth();
-        let aqa = AQA::with_depths(depth, depth);
-        let asq = ASQ::from_addr(queue.sq_dma());
-        let acq = ACQ::from_addr(queue.cq_dma());
-        let (aqa, asq, acq) = match (aqa, asq, acq) {
-            (Ok(aqa), Ok(asq), Ok(acq)) => (aqa, asq, acq),
-            _ => {
-                dev_err!(
-                    pdev,
-                    "admin queue not expressible: depth {}, SQ {:#x}, CQ {:#x}\n",
-                    depth,
-                    queue.sq_dma(),
-                    queue.cq_dma()
-                );
-                return Err(EINVAL);
-            }
-        };
-        bar.write_reg(aqa);
-        bar.try_write_reg(asq)
-            .and_then(|()| bar.try_write_reg(acq))
-            .inspect_err(|e| dev_err!(pdev, "cannot write ASQ/ACQ: {:?}\n", e))
-    }
-
-    /// Enables the controller with the NVM command set, the host's memory page size (within
-    /// what the controller supports) and 64/16-byte queue entries, and waits, for at most
-    /// `CAP.TO`, until it is ready.
+impl Controller<'_> {
+    /// Identifies the controller and logs what it is.
     ///
     /// # Errors
     ///
-    /// - `EIO` if the controller reports a fatal status (`CSTS.CFS`).
-    /// - `ETIMEDOUT` if it does not become ready in time.
-    /// - `ENODEV` if its registers read as all ones.
-    pub(crate) fn enable(&self) -> Result {
-        let cc = CC::enabled(self.page).inspect_err(|e| {
-            dev_err!(
-                self.pdev,
-                "no CC value for {} byte pages: {:?}\n",
-                self.page.bytes(),
-                e
-            )
-        })?;
-        let bar = self.bar()?;
-        bar.write_reg(cc);
-        wait_ready(bar, self.cap, true).inspect_err(|e| {
-            if *e == EIO {
-                dev_err!(
-                    self.pdev,
-                    "controller fatal status (CSTS.CFS) while enabling\n"
-                );
-            } else if *e == ENODEV {
-                dev_err!(
-                    self.pdev,
-                    "controller status reads all ones while enabling\n"
-                );
-            } else {
-                dev_err!(
-                    self.pdev,
-                    "controller not ready within CAP.TO ({} ms): {:?}\n",
-                    self.cap.ready_timeout_ms(),
-                    e
-                );
-            }
-        })?;
-        Ok(())
+    /// Those of [`crate::admin::Admin::identify_controller`].
+    fn identify(pdev: &pci::Device<Bound>, admin: &AdminPath<'_>) -> Result<IdCtrl> {
+        let id = admin.commands()?.identify_controller()?;
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        dev_info!(
+            pdev,
+            "{}, serial {}, firmware {}, NN {}\n",
+            BStr::from_bytes(id.model()),
+            BStr::from_bytes(id.serial()),
+            BStr::from_bytes(id.firmware()),
+            id.nn
+        );
+        dev_info!(
+            pdev,
+            "MDTS {} (max transfer {} KiB), volatile write cache {}, ONCS {:#06x} \
+             (discard {}, write zeroes {}), shadow doorbells {}, SGLs {}\n",
+            id.mdts,
+            id.max_transfer_bytes(admin.min_page_size()) / 1024,
+            yes_no(id.has_volatile_write_cache()),
+            id.oncs,
+            yes_no(id.supports_dsm()),
+            yes_no(id.supports_write_zeroes()),
+            yes_no(id.supports_dbbuf()),
+            yes_no(id.supports_sgls())
+        );
+        Ok(id)
     }
 
-    /// Asks the controller for a normal shutdown (`CC.SHN`) and waits, for at most
-    /// [`SHUTDOWN_TIMEOUT`], until it reports the shutdown complete (`CSTS.SHST`). Does nothing
-    /// if the controller is not running.
-    ///
-    /// The controller stays enabled; dropping the [`Ctrl`] disables it.
+    /// Identifies the active namespaces and logs each usable one by the name its disk will
+    /// have; namespaces formatted with metadata are skipped with a warning.
     ///
     /// # Errors
     ///
-    /// `ETIMEDOUT` if the shutdown does not complete in time, `ENODEV` if the controller
-    /// registers read as all ones.
-    pub(crate) fn shutdown(&self) -> Result {
-        let bar = self.bar()?;
-        let csts = read_csts(bar)
-            .inspect_err(|_| dev_err!(self.pdev, "cannot shut down: status reads all ones\n"))?;
-        let cc = bar.read(regs::CC);
-        if !cc.en() || !csts.rdy() {
-            return Ok(());
+    /// Those of [`crate::admin::Admin::active_namespaces`] and
+    /// [`crate::admin::Admin::identify_namespace`], except `EOPNOTSUPP`.
+    fn scan_namespaces(
+        pdev: &pci::Device<Bound>,
+        admin: &AdminPath<'_>,
+        instance: u32,
+    ) -> Result<KVec<(u32, IdNs)>> {
+        let admin = admin.commands()?;
+        let nsids = admin.active_namespaces()?;
+        let mut namespaces = KVec::with_capacity(nsids.len(), GFP_KERNEL)
+            .inspect_err(|e| dev_err!(pdev, "cannot store namespaces: {:?}\n", e))?;
+        for nsid in nsids {
+            let id = match admin.identify_namespace(nsid) {
+                Ok(id) => id,
+                Err(e) if e == EOPNOTSUPP => {
+                    dev_warn!(
+                        pdev,
+                        "rnvme{}n{}: skipped: its LBA format carries metadata\n",
+                        instance,
+                        nsid
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    dev_err!(pdev, "namespace {}: cannot use it: {:?}\n", nsid, e);
+                    return Err(e);
+                }
+            };
+            dev_info!(
+                pdev,
+                "rnvme{}n{}: {} sectors of {} bytes ({} MiB)\n",
+                instance,
+                nsid,
+                id.nsze,
+                id.lba_size(),
+                id.capacity_sectors() >> 11
+            );
+            // Cannot fail: the vector has room for every active namespace.
+            namespaces.push_within_capacity((nsid, id)).map_err(|_| {
+                dev_err!(pdev, "namespace {}: no room to store it\n", nsid);
+                ENOMEM
+            })?;
         }
-        bar.write_reg(cc.with_const_shn::<{ regs::SHN_NORMAL }>());
-        read_poll_timeout(
-            || read_csts(bar),
-            |csts| csts.shutdown_complete(),
-            POLL_INTERVAL,
-            SHUTDOWN_TIMEOUT,
-        )
-        .inspect_err(|e| {
-            dev_err!(
-                self.pdev,
-                "shutdown not complete after {} ms: {:?}\n",
-                SHUTDOWN_TIMEOUT.as_millis(),
-                e
-            )
-        })?;
-        Ok(())
+        if namespaces.is_empty() {
+            dev_info!(pdev, "no usable namespace\n");
+        }
+        Ok(namespaces)
     }
 
-    /// Returns the issuer of admin commands.
+    /// Asks for one I/O queue pair per CPU plus the `poll_queues` module parameter, and returns
+    /// how many the controller granted.
+    ///
+    /// The kernel crate of Linux 7.3 has no `num_online_cpus()`; `nr_cpu_ids()` (the possible
+    /// CPUs) stands in for it, which is what a fixed CPU count, as in the test guest, has too.
     ///
     /// # Errors
     ///
-    /// `ENXIO` if the BAR was revoked (see [`Ctrl::bar`]).
-    pub(crate) fn admin(&self) -> Result<Admin<'_>> {
-        Ok(Admin::new(&self.admin, self.bar()?, self.pdev))
+    /// Those of [`crate::admin::Admin::set_num_queues`]; `ENODEV` if the controller granted
+    /// none.
+    fn request_io_queues(pdev: &pci::Device<Bound>, admin: &AdminPath<'_>) -> Result<u32> {
+        let wanted = kernel::cpu::nr_cpu_ids().saturating_add(poll_queues());
+        let (sq, cq) = admin.commands()?.set_num_queues(wanted)?;
+        let granted = wanted.min(sq).min(cq);
+        if granted == 0 {
+            dev_err!(pdev, "the controller grants no I/O queue\n");
+            return Err(ENODEV);
+        }
+        dev_info!(
+            pdev,
+            "{} I/O queue pairs requested, {} granted (controller allocated {} SQ, {} CQ)\n",
+            wanted,
+            granted,
+            sq,
+            cq
+        );
+        Ok(granted)
     }
 
-    /// Returns the controller's minimum memory page size (`CAP.MPSMIN`), the unit of `MDTS`.
-    pub(crate) fn min_page_size(&self) -> PageSize {
-        self.min_page
+    /// Allocates the shadow doorbell buffers for `queues` I/O queues and hands them to the
+    /// controller (Doorbell Buffer Config). Without them, on any failure, which is reported,
+    /// the queues use their doorbell registers only.
+    fn shadow_doorbells(
+        pdev: &pci::Device<Bound>,
+        admin: &AdminPath<'_>,
+        queues: u32,
+    ) -> Option<Arc<DbBuf>> {
+        let set = || -> Result<Arc<DbBuf>> {
+            let buf = DbBuf::new(pdev.as_ref(), queues, admin.cap().doorbell_stride())?;
+            admin.commands()?.execute(buf.command())?;
+            Ok(Arc::new(buf, GFP_KERNEL)?)
+        };
+        set()
+            .inspect_err(|e| dev_warn!(pdev, "no shadow doorbells: {:?}\n", e))
+            .ok()
     }
 
-    /// Returns the memory page size programmed in `CC.MPS`, the page of PRP entries.
-    pub(crate) fn page_size(&self) -> PageSize {
-        self.page
-    }
-
-    /// Returns the controller's capabilities.
-    pub(crate) fn cap(&self) -> CAP {
-        self.cap
-    }
-
-    /// Returns the BAR for the I/O path.
-    pub(crate) fn shared_bar(&self) -> Arc<DevresBar<{ regs::BAR0_SIZE }>> {
-        self.bar.clone()
-    }
-
-    /// Returns the controller registers.
+    /// Registers one disk per namespace, `rnvme<instance>n<nsid>`.
     ///
     /// # Errors
     ///
-    /// `ENXIO` if the BAR was revoked: the device is no longer bound, which cannot happen while
-    /// a [`Ctrl`] exists (its owner is the driver data of the bound device).
-    fn bar(&self) -> Result<&Bar0<'_>> {
-        self.bar.access(self.pdev.as_ref()).map_err(|_| ENXIO)
+    /// Those of the disk registration; the disks added so far are removed again.
+    fn add_disks(
+        pdev: &pci::Device<Bound>,
+        instance: u32,
+        namespaces: &[(u32, IdNs)],
+        io: &Arc<IoPath>,
+        max_transfer: usize,
+        write_cache: bool,
+    ) -> Result<KVec<GenDisk<IoOps>>> {
+        let page = io.page_size();
+        // At most `MAX_SEGMENTS` pages: 129 PRP entries with an unaligned start, which fit in
+        // the one PRP list page of each request.
+        let max_bytes = max_transfer.min(MAX_SEGMENTS * page.bytes());
+        let mut disks = KVec::with_capacity(namespaces.len(), GFP_KERNEL)?;
+        for &(nsid, ref id) in namespaces {
+            let queue = Arc::new(
+                Namespace {
+                    nsid,
+                    lba_shift: id.lba_shift(),
+                    io: io.clone(),
+                },
+                GFP_KERNEL,
+            )?;
+            let disk = GenDiskBuilder::new()
+                .capacity_sectors(id.capacity_sectors())
+                .logical_block_size(id.lba_size())?
+                .physical_block_size(id.lba_size())?
+                .max_hw_sectors(u32::try_from(max_bytes >> 9)?)
+                // CAST: `MAX_SEGMENTS` is 128.
+                .max_segments(MAX_SEGMENTS as u16)
+                .virt_boundary(page.bytes() - 1)?
+                .write_cache(write_cache, write_cache)
+                .parent(pdev.as_ref())
+                .build(fmt!("rnvme{}n{}", instance, nsid), io.tagset(), queue)
+                .inspect_err(|e| {
+                    dev_err!(
+                        pdev,
+                        "rnvme{}n{}: cannot add the disk: {:?}\n",
+                        instance,
+                        nsid,
+                        e
+                    )
+                })?;
+            disks.push(disk, GFP_KERNEL)?;
+        }
+        Ok(disks)
+    }
+
+    /// Removes the disks, deletes the I/O queues and shuts the controller down (`CC.SHN`);
+    /// dropping the controller then disables it and frees its queues.
+    pub(crate) fn unbind(&self, pdev: &pci::Device<Bound>) {
+        // The disks first: removing one waits for its I/O, which the controller still
+        // completes. Drop them outside the lock.
+        let disks = core::mem::take(&mut *self.disks.lock());
+        drop(disks);
+        if self.io.path.is_dead() {
+            dev_info!(pdev, "the controller was disabled after a failure\n");
+            return;
+        }
+        match self.admin.commands() {
+            Ok(admin) => self.io.path.delete(pdev, admin),
+            Err(e) => dev_err!(pdev, "cannot delete the I/O queues: {:?}\n", e),
+        }
+        match self.admin.shutdown() {
+            Ok(()) => dev_info!(pdev, "shutdown complete\n"),
+            Err(e) => dev_err!(pdev, "shutdown failed: {:?}\n", e),
+        }
     }
 }
 
-#[pinned_drop]
-impl PinnedDrop for Ctrl<'_> {
-    fn drop(self: Pin<&mut Self>) {
-        // Stop the controller before the admin queue memory goes (the fields drop after this).
-        // A failure is reported by `disable()`; there is nothing more to do about it here.
-        if let Ok(bar) = self.bar() {
-            if disable(self.pdev, bar, self.cap).is_ok() {
-                dev_dbg!(self.pdev, "controller disabled\n");
-            }
-        }
+impl<'bound> Controller<'bound> {
+    /// Splits the `granted` I/O queues between interrupts and polling (at most `poll_queues`
+    /// poll queues, at least one interrupt queue), allocates one MSI-X vector per interrupt
+    /// queue (after the admin queue's), creates the tag set and the I/O queues, and registers
+    /// the interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// Those of the vector allocation, the queue creation and the handler registration.
+    fn start_io(
+        pdev: &'bound pci::Device<Bound>,
+        admin: &AdminPath<'_>,
+        id: &IdCtrl,
+        granted: u32,
+    ) -> Result<Io<'bound>> {
+        let poll_queues = poll_queues().min(granted - 1);
+        let dbbuf = if id.supports_dbbuf() {
+            Self::shadow_doorbells(pdev, admin, granted)
+        } else {
+            None
+        };
+        let msix = pci::IrqTypes::default().with(pci::IrqType::MsiX);
+        let vectors = pdev
+            .alloc_irq_vectors_affinity(2, granted - poll_queues + 1, msix, 1)
+            .inspect_err(|e| dev_err!(pdev, "no MSI-X vectors: {:?}\n", e))?;
+        // CAST: at most `granted + 1` vectors.
+        let irq_queues = (vectors.len() - 1) as u32;
+        let layout = KBox::new(
+            QueueLayout {
+                dev: pdev.as_ref().into(),
+                irq_queues,
+                poll_queues,
+            },
+            GFP_KERNEL,
+        )?;
+        let nr_maps = layout.nr_maps();
+        let tagset = Arc::pin_init(
+            TagSet::new(irq_queues + poll_queues, IO_TAGS, nr_maps, layout),
+            GFP_KERNEL,
+        )
+        .inspect_err(|e| dev_err!(pdev, "no tag set: {:?}\n", e))?;
+        let path = IoPath::create(pdev, admin, tagset, irq_queues, poll_queues, dbbuf.clone())?;
+        let irqs = vectors
+            .register_all(irq::Flags::TRIGGER_NONE, c"rnvme", |vector| {
+                Ok(QueueIrq::new(path.clone(), vector))
+            })
+            .inspect_err(|e| dev_err!(pdev, "cannot request interrupts: {:?}\n", e))?;
+        dev_info!(
+            pdev,
+            "{} I/O queues of {} entries: {} by interrupt, {} polled; shadow doorbells {}\n",
+            path.len(),
+            IO_QUEUE_DEPTH,
+            irq_queues,
+            poll_queues,
+            if dbbuf.is_some() { "on" } else { "off" }
+        );
+        Ok(Io { _irqs: irqs, path })
     }
 }

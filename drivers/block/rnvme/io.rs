@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The I/O path: I/O queue pairs, their interrupts, polling, timeouts and the blk-mq operations.
+//! The I/O path: the I/O queues and the blk-mq operations of the controller's disks, in the
+//! order one request takes them.
 //!
-//! A request travels `queue_rq` → submission queue slot → tail doorbell (once per batch) →
-//! controller → completion queue entry → MSI-X interrupt ([`QueueIrq::handle`]) or poller
-//! ([`IoOps::poll`]) → [`TagSet::tag_to_rq`] → unmap → end of the request, in a completion
-//! batch per pass ([`IoCompBatch`]).
+//! 1. [`IoOps::queue_rq`] builds the request's command: [`rw_command`] maps its data and
+//!    [`IoQueue::prps`] describes it with PRP entries (the PRP arithmetic is
+//!    [`crate::nvme::prp`]).
+//! 2. [`SubQueue::push`] copies the command into the next submission queue slot, and
+//!    [`SubQueue::ring_doorbell`] tells the controller, once per batch: through the shadow
+//!    doorbell ([`Shadow::update`]) if the controller reads one, through the doorbell register
+//!    if it asks for that.
+//! 3. The controller posts a completion queue entry and raises the queue's MSI-X vector
+//!    ([`QueueIrq::handle`]), or blk-mq's poller calls [`IoOps::poll`].
+//! 4. [`IoQueue::process_completions`] consumes the new entries ([`CompQueue::reap`]) and
+//!    [`IoQueue::end`] unmaps and ends each request, in a completion batch per pass.
+//!
+//! Timeouts, giving up on a failed controller and deleting the queues are in [`recovery`].
+//! Setting the queues up comes last: [`IoPath::create`], [`QueuePair`], [`DbBuf`].
 //!
 //! Each I/O queue pair is one blk-mq hardware queue, whose driver data is the [`IoQueue`]:
 //! hardware queue `i` is queue pair `i + 1`. The first `irq_queues` complete by interrupt, on
@@ -18,6 +29,13 @@
 //! [`IoState::fail`], so that exactly one of them ends each request. Commands are queued under
 //! the submission lock, which interrupt handlers never take, so it leaves interrupts on. The
 //! two are never held together.
+//!
+//! The queue slots are stored as plain arrays ([`SqEntry`], [`CqEntry`]) because [`Coherent`]
+//! needs the kernel's `AsBytes`/`FromBytes`, which only the kernel crate may implement (they
+//! are unchecked promises); [`Command::to_entry`] and [`Completion::from_entry`] convert
+//! safely. Who writes what: the driver writes submission slots and PRP lists, the controller
+//! writes completion slots; shadow doorbells are written by the driver, event indices by the
+//! controller.
 
 use kernel::{
     block::mq::{
@@ -35,8 +53,13 @@ use kernel::{
         self,
         Bound, //
     },
-    dma::Coherent,
+    dma::{
+        Coherent,
+        DmaAddress, //
+    },
     io::{
+        io_project,
+        io_read,
         io_write,
         Io, //
     },
@@ -57,6 +80,13 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
+        barrier::{
+            dma_mb,
+            mb,
+            Full,
+            Read,
+            Write, //
+        },
         Arc,
         ArcBorrow,
         SpinLock,
@@ -65,32 +95,39 @@ use kernel::{
 };
 
 use crate::{
-    admin::Admin,
-    cmd::{
-        Command,
-        Status, //
-    },
-    ctrl,
-    dbbuf::DbBuf,
-    prp::{
-        self,
-        ListPage,
-        Segment, //
-    },
-    queue::{
-        CompQueue,
-        QueuePair,
-        SubQueue, //
-    },
-    regs::{
-        self,
-        PageSize,
-        CAP, //
-    },
-    Bar0, //
+    admin::AdminPath,
+    driver::Bar0,
+    nvme::{
+        cmd::{
+            Command,
+            Completion,
+            CqEntry,
+            SqEntry,
+            Status,
+            CQE_STATUS_DWORD, //
+        },
+        prp::{
+            self,
+            ListPage,
+            Segment, //
+        },
+        regs::{
+            self,
+            PageSize,
+            CAP, //
+        },
+        ring::{
+            need_event,
+            CqHead,
+            SqTail, //
+        }, //
+    }, //
 };
 
-/// Most data segments of one request: the disks' `max_segments`.
+mod recovery;
+
+/// Most data segments of one request: the disks' `max_segments`. The largest request is that
+/// many memory pages.
 pub(crate) const MAX_SEGMENTS: usize = 128;
 
 /// Slots of each I/O queue; one stays empty to tell a full queue from an empty one, so
@@ -102,6 +139,16 @@ pub(crate) const IO_TAGS: u32 = IO_QUEUE_DEPTH - 1;
 
 /// PRP entries in one list page of the controller's memory page size (4 KiB).
 const LIST_ENTRIES: usize = 512;
+
+// The largest request, `MAX_SEGMENTS` pages starting anywhere in a page, fits in the one PRP
+// list page of its tag.
+const _: () = assert!(
+    prp::list_pages_needed(
+        MAX_SEGMENTS * PageSize::SZ_4K.bytes(),
+        4092,
+        PageSize::SZ_4K
+    ) <= 1
+);
 
 /// Per-request driver data.
 pub(crate) struct RqData {
@@ -137,26 +184,26 @@ impl QueueLayout {
 pub(crate) struct IoState {
     /// Controller registers; a guard proves the device is still bound.
     bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
+    /// The PCI function, for messages where no guard of the BAR is held.
+    dev: ARef<device::Device>,
     /// The tag set of every disk of the controller.
     tagset: Arc<TagSet<IoOps>>,
     /// Controller capabilities, for the timeout of a disable.
     cap: CAP,
     /// The controller memory page size.
     page: PageSize,
-    /// Instance number, for messages.
-    instance: u32,
     /// The shadow doorbell buffers, if the controller reads them.
     _dbbuf: Option<Arc<DbBuf>>,
     /// Set once the controller was disabled after a failure: no command is queued any more.
     dead: Atomic<bool>,
 }
 
-/// Submission side of an I/O queue, under its lock.
-struct SqSide {
+/// The submission half of an I/O queue, under its lock.
+struct Submission {
     /// The submission queue.
     sq: SubQueue,
     /// Where PRP lists are built before they are copied to the tag's list page.
-    scratch: KVec<u64>,
+    prp_scratch: KVec<u64>,
     /// The DMA segments of the request being submitted (per queue rather than on the stack:
     /// filling it needs no initialization per I/O).
     segs: KVec<Segment>,
@@ -171,10 +218,10 @@ pub(crate) struct IoQueue {
     state: Arc<IoState>,
     /// The completion queue. Taken with interrupts off: the interrupt handler takes it.
     #[pin]
-    cq: SpinLockIrq<CompQueue>,
+    completion: SpinLockIrq<CompQueue>,
     /// The submission queue and its PRP scratch.
     #[pin]
-    sq: SpinLock<SqSide>,
+    submission: SpinLock<Submission>,
     /// The submission queue head the controller reported last, from the completion side to
     /// the submission side.
     sq_head: Atomic<u32>,
@@ -182,59 +229,505 @@ pub(crate) struct IoQueue {
     lists: Coherent<[u64]>,
 }
 
-/// The I/O queues of a controller, shared by its disks and its interrupt handlers.
-pub(crate) struct IoQueues {
+/// The I/O path of a controller: its I/O queues, shared by its disks and its interrupt
+/// handlers.
+pub(crate) struct IoPath {
     /// What the queues share.
     state: Arc<IoState>,
     /// The queue pairs, by hardware queue index: interrupt queues first, then poll queues.
     queues: KVec<Arc<IoQueue>>,
 }
 
-/// One namespace's view of the I/O queues: the queue data of its disk.
-pub(crate) struct NsQueue {
+/// A namespace served through the I/O path: the queue data of its disk.
+pub(crate) struct Namespace {
     /// Namespace identifier.
     pub(crate) nsid: u32,
     /// log2 of the logical block size.
     pub(crate) lba_shift: u32,
-    /// The controller's I/O queues.
-    pub(crate) io: Arc<IoQueues>,
+    /// The controller's I/O path.
+    pub(crate) io: Arc<IoPath>,
 }
 
-impl IoQueues {
-    /// Allocates the I/O queue pairs of `layout` and creates them on the controller:
-    /// completion queue `i + 1` on MSI-X vector `i + 1` for the interrupt queues, without an
-    /// interrupt for the poll queues. With `dbbuf` (already handed to the controller), the
-    /// queues use shadow doorbells.
+/// The blk-mq operations of rnvme's disks.
+pub(crate) struct IoOps;
+
+#[vtable]
+impl Operations for IoOps {
+    type QueueData = Arc<Namespace>;
+    type RequestData = RqData;
+    type TagSetData = KBox<QueueLayout>;
+    type HwData = Arc<IoQueue>;
+
+    fn init_request_data() -> impl PinInit<RqData, Error> {
+        Ok(RqData {
+            sg: RequestSg::new(),
+            expired: Atomic::new(false),
+        })
+    }
+
+    fn init_hctx(
+        _layout: &QueueLayout,
+        ns: ArcBorrow<'_, Namespace>,
+        hctx_idx: u32,
+    ) -> Result<Arc<IoQueue>> {
+        ns.io
+            .queues
+            .get(usize::try_from(hctx_idx)?)
+            .cloned()
+            .ok_or(EINVAL)
+    }
+
+    fn map_queues(layout: &QueueLayout, maps: &mut QueueMaps<'_>) {
+        if let Some(mut map) = maps.map(HctxType::Default) {
+            // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
+            let _ = map.set_queues(0, layout.irq_queues);
+            // Vector 0 is the admin queue's.
+            map.spread_by_irq_affinity(&layout.dev, 1);
+        }
+        if let Some(mut map) = maps.map(HctxType::Read) {
+            // No queues of its own: reads go to the default map. (blk-mq starts every map with
+            // all hardware queues.)
+            let _ = map.set_queues(0, 0);
+        }
+        if let Some(mut map) = maps.map(HctxType::Poll) {
+            let _ = map.set_queues(layout.irq_queues, layout.poll_queues);
+            map.spread();
+        }
+    }
+
+    fn queue_rq(
+        q: ArcBorrow<'_, IoQueue>,
+        ns: ArcBorrow<'_, Namespace>,
+        rq: ARef<Request<Self>>,
+        is_last: bool,
+    ) -> Result {
+        let bar = q.state.bar.try_access().ok_or(ENODEV)?;
+        let dev: &device::Device<Bound> = bar.device().as_ref();
+
+        let mut submission = q.submission.lock();
+        if q.state.dead.load(Relaxed) {
+            return Err(EIO);
+        }
+        rq.data().expired.store(false, Relaxed);
+        let mut cmd = match rq.op() {
+            Op::Flush => Command::flush(ns.nsid),
+            Op::Read | Op::Write => rw_command(&ns, &q, &mut submission, &rq, dev)?,
+            _ => return Err(EOPNOTSUPP),
+        };
+        // CAST: tags are below the queue depth, which fits in 16 bits.
+        cmd.set_cid(rq.tag() as u16);
+        // CAST: the controller reports 16-bit heads.
+        if let Err(e) = submission.sq.push(&cmd, q.sq_head.load(Relaxed) as u16) {
+            if rq.data().sg.is_mapped() {
+                // Cannot fail: mapped above for this device.
+                let _ = rq.data().sg.unmap(dev);
+            }
+            return Err(e);
+        }
+        // Give up our reference before any doorbell can send the command, ours or that of
+        // another CPU submitting to this queue after us (both under the queue lock): the
+        // completion handler must find the request with no reference left but the in-flight
+        // one, or it cannot end it.
+        drop(rq);
+        if is_last {
+            submission.sq.ring_doorbell(&bar)?;
+        }
+        Ok(())
+    }
+
+    fn commit_rqs(q: ArcBorrow<'_, IoQueue>, _ns: ArcBorrow<'_, Namespace>) {
+        let Some(bar) = q.state.bar.try_access() else {
+            return;
+        };
+        // A failed doorbell write means the device is gone; requests then time out.
+        let _ = q.submission.lock().sq.ring_doorbell(&bar);
+    }
+
+    fn poll(q: ArcBorrow<'_, IoQueue>, batch: &mut IoCompBatch<'_, Self>) -> bool {
+        let Some(bar) = q.state.bar.try_access() else {
+            return false;
+        };
+        matches!(q.process_completions(&bar, Some(batch)), Ok(n) if n > 0)
+    }
+
+    fn complete(rq: ARef<Request<Self>>) {
+        // rnvme ends its requests in the interrupt handler and never schedules completion.
+        let _ = Request::end_ok(rq);
+    }
+
+    fn timeout(
+        q: ArcBorrow<'_, IoQueue>,
+        ns: ArcBorrow<'_, Namespace>,
+        rq: &Request<Self>,
+    ) -> TimeoutAction {
+        recovery::timeout(&q, &ns, rq)
+    }
+}
+
+/// Maps the request's data and builds its Read or Write command.
+fn rw_command(
+    ns: &Namespace,
+    q: &IoQueue,
+    submission: &mut Submission,
+    rq: &Request<IoOps>,
+    dev: &device::Device<Bound>,
+) -> Result<Command> {
+    let bytes = rq.bytes();
+    if bytes == 0 || bytes & ((1 << ns.lba_shift) - 1) != 0 {
+        return Err(EINVAL);
+    }
+    let nlb = u16::try_from((bytes >> ns.lba_shift) - 1)?;
+    let slba = rq.sector() >> (ns.lba_shift - 9);
+
+    let segs = &mut submission.segs;
+    let mut n = 0;
+    rq.dma_map(&rq.data().sg, dev, |addr, len| {
+        let seg = segs.get_mut(n).ok_or(E2BIG)?;
+        *seg = Segment { addr, len };
+        n += 1;
+        Ok(())
+    })?;
+    let (prp1, prp2) = match q.prps(submission, n, q.state.page, rq.tag()) {
+        Ok(prps) => prps,
+        Err(e) => {
+            // Cannot fail: mapped just above for this device.
+            let _ = rq.data().sg.unmap(dev);
+            return Err(e);
+        }
+    };
+    Ok(if rq.op() == Op::Read {
+        Command::read(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
+    } else {
+        Command::write(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
+    })
+}
+
+impl IoQueue {
+    /// Returns the queue identifier.
+    fn qid(&self) -> u16 {
+        // CAST: see `IoPath::create`.
+        (self.index + 1) as u16
+    }
+
+    /// Builds the PRP entries of the first `n` DMA segments of `submission`; a PRP list goes
+    /// to the list page of tag `tag`. Returns PRP1 and PRP2.
+    fn prps(
+        &self,
+        submission: &mut Submission,
+        n: usize,
+        page: PageSize,
+        tag: u32,
+    ) -> Result<(u64, u64)> {
+        let Submission {
+            prp_scratch, segs, ..
+        } = submission;
+        let segs = segs.get(..n).ok_or(EINVAL)?;
+        let tag = usize::try_from(tag)?;
+        if tag >= IO_QUEUE_DEPTH as usize {
+            return Err(EINVAL);
+        }
+        let first = tag * LIST_ENTRIES;
+        // CAST: `first` is below the size of `lists`, whose bus addresses are 64 bits.
+        let dma = self.lists.dma_address() + (first * size_of::<u64>()) as u64;
+        let mut lists = [ListPage {
+            dma,
+            entries: &mut prp_scratch[..],
+        }];
+        let prp = prp::build(segs, page, &mut lists)?;
+        if prp.list_pages > 0 {
+            // The entries after PRP1, all in the one list page.
+            for (i, entry) in prp_scratch.iter().take(prp.entries - 1).enumerate() {
+                io_write!(self.lists, [try: first + i], *entry);
+            }
+        }
+        Ok((prp.prp1, prp.prp2))
+    }
+}
+
+/// A submission queue: its slots, its tail and its doorbell. The driver writes the slots, the
+/// controller reads them.
+///
+/// # Invariants
+///
+/// - `slots` has `tail.depth()` slots, so the ring indices are always in bounds.
+/// - `doorbell` is within the BAR the queue was created for.
+pub(crate) struct SubQueue {
+    /// Queue identifier; 0 is the admin queue.
+    qid: u16,
+    /// The slots.
+    slots: Coherent<[SqEntry]>,
+    /// Host side of the ring: the tail.
+    tail: SqTail,
+    /// The tail last told to the controller: written to the doorbell, or published to its
+    /// shadow.
+    told: u16,
+    /// BAR offset of the tail doorbell.
+    doorbell: usize,
+    /// The shadow tail doorbell, if the controller reads it (I/O queues only).
+    shadow: Option<Shadow>,
+}
+
+impl SubQueue {
+    /// Copies `cmd` into the next slot without telling the controller: a batch of commands is
+    /// followed by one [`SubQueue::ring_doorbell`]. `head` is the head the controller reported
+    /// last.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the queue is full, as far as `head` tells.
+    pub(crate) fn push(&mut self, cmd: &Command, head: u16) -> Result {
+        if self.tail.is_full(head) {
+            return Err(EBUSY);
+        }
+        let slot = usize::from(self.tail.tail());
+        io_project!(self.slots, [try: slot]).copy_write(cmd.to_entry());
+        self.tail.advance();
+        Ok(())
+    }
+
+    /// Rings the tail doorbell if commands were pushed since the last time; with a shadow
+    /// doorbell, publishes the tail and rings only if the controller asks for it.
+    pub(crate) fn ring_doorbell(&mut self, bar: &Bar0<'_>) -> Result {
+        let tail = self.tail.tail();
+        let old = self.told;
+        if tail == old {
+            return Ok(());
+        }
+        self.told = tail;
+        if let Some(shadow) = &self.shadow {
+            if !shadow.update(old, tail) {
+                return Ok(());
+            }
+        }
+        // The doorbell is a `writel`, which orders the slots' writes to memory before it.
+        bar.try_write32(u32::from(tail), self.doorbell)
+    }
+}
+
+/// One shadow doorbell of an I/O queue: the submission queue tail or the completion queue head.
+///
+/// # Invariants
+///
+/// `index` is below [`DBBUF_ENTRIES`].
+pub(crate) struct Shadow {
+    /// The controller's buffers.
+    buf: Arc<DbBuf>,
+    /// Index of the doorbell in both buffers.
+    index: usize,
+}
+
+impl Shadow {
+    /// Publishes the new value `new` of the doorbell (it was `old`); returns whether the
+    /// doorbell register must be written too.
+    ///
+    /// Called once per doorbell, on every submission and completion pass, so it is inlined.
+    #[inline]
+    fn update(&self, old: u16, new: u16) -> bool {
+        // Cannot fail: `index` is below `DBBUF_ENTRIES` by the type invariants. Were it not,
+        // writing the register is always correct.
+        self.try_update(old, new).unwrap_or(true)
+    }
+
+    /// [`Shadow::update`], with the index checks of the buffer accesses.
+    #[inline]
+    fn try_update(&self, old: u16, new: u16) -> Result<bool> {
+        // The queue entries before the doorbell value that covers them.
+        mb(Write);
+        io_write!(self.buf.dbs, [try: self.index], u32::from(new));
+        // The doorbell value before the event index: the controller updates the event index
+        // and then reads the doorbell, so one of the two sides sees the other's write.
+        mb(Full);
+        let event: u32 = io_read!(self.buf.eis, [try: self.index]);
+        // CAST: doorbell values are 16 bits.
+        Ok(need_event(event as u16, new, old))
+    }
+}
+
+/// The interrupt handler of one MSI-X vector.
+pub(crate) struct QueueIrq {
+    /// The I/O path.
+    io: Arc<IoPath>,
+    /// The vector: 0 is the admin queue's, `i + 1` is I/O queue `i`'s.
+    vector: usize,
+}
+
+impl QueueIrq {
+    /// Returns the handler of MSI-X vector `vector`.
+    pub(crate) fn new(io: Arc<IoPath>, vector: usize) -> Self {
+        Self { io, vector }
+    }
+}
+
+impl irq::Handler for QueueIrq {
+    fn handle(&self) -> IrqReturn {
+        // The admin queue is polled; its completions may still raise vector 0.
+        let Some(q) = self
+            .vector
+            .checked_sub(1)
+            .and_then(|i| self.io.queues.get(i))
+        else {
+            return IrqReturn::Handled;
+        };
+        let Some(bar) = q.state.bar.try_access() else {
+            return IrqReturn::None;
+        };
+        // End the requests of this pass together, as the poller does.
+        match IoCompBatch::run(|batch| q.process_completions(&bar, Some(batch))) {
+            Ok(0) | Err(_) => IrqReturn::None,
+            Ok(_) => IrqReturn::Handled,
+        }
+    }
+}
+
+impl IoQueue {
+    /// Consumes the new completions of the queue and ends their requests. Returns how many
+    /// there were.
+    fn process_completions(
+        &self,
+        bar: &Bar0<'_>,
+        mut batch: Option<&mut IoCompBatch<'_, IoOps>>,
+    ) -> Result<u32> {
+        let mut cq = self.completion.lock();
+        let mut sq_head = None;
+        let reaped = cq.reap(bar, |cqe| {
+            sq_head = Some(cqe.sq_head());
+            self.end(bar, (cqe.cid(), cqe.status()), &mut batch);
+        });
+        if let Some(head) = sq_head {
+            self.sq_head.store(u32::from(head), Relaxed);
+        }
+        reaped
+    }
+
+    /// Ends the request of completion `(cid, status)`, in `batch` if there is one and it
+    /// completed without error. Called with the completion lock held.
+    fn end(
+        &self,
+        bar: &Bar0<'_>,
+        (cid, status): (u16, Status),
+        batch: &mut Option<&mut IoCompBatch<'_, IoOps>>,
+    ) {
+        let Some(rq) = self.state.tagset.tag_to_rq(self.index, u32::from(cid)) else {
+            // A completion for a command we do not own: a confused controller.
+            dev_warn!(
+                bar.device(),
+                "queue {}: completion for unknown command {}\n",
+                self.qid(),
+                cid
+            );
+            return;
+        };
+        if rq.should_fake_timeout() {
+            // Fault injection: forget the completion; the request times out.
+            return;
+        }
+        if rq.data().sg.is_mapped() {
+            // Cannot fail: mapped in `queue_rq` for this device.
+            let _ = rq.data().sg.unmap(bar.device().as_ref());
+        }
+        let ended = match (status.blk_status().to_result(), batch) {
+            (Ok(()), Some(batch)) => batch.end_ok(rq),
+            (Ok(()), None) => Request::end_ok(rq),
+            (Err(e), _) => Request::end_err(rq, e),
+        };
+        if ended.is_err() {
+            dev_err!(
+                bar.device(),
+                "queue {}: cannot end command {}\n",
+                self.qid(),
+                cid
+            );
+        }
+    }
+}
+
+/// A completion queue: its slots, its head and phase, and its doorbell. The controller writes
+/// the slots, the driver reads them.
+///
+/// # Invariants
+///
+/// - `slots` has `head.depth()` slots, so the ring indices are always in bounds.
+/// - `doorbell` is within the BAR the queue was created for.
+pub(crate) struct CompQueue {
+    /// The slots.
+    slots: Coherent<[CqEntry]>,
+    /// Host side of the ring: the head and the expected phase.
+    head: CqHead,
+    /// BAR offset of the head doorbell.
+    doorbell: usize,
+    /// The shadow head doorbell, if the controller reads it (I/O queues only).
+    shadow: Option<Shadow>,
+}
+
+impl CompQueue {
+    /// Consumes every new completion in order, calling `f` on each, then rings the head
+    /// doorbell once if any was consumed. Returns how many were consumed.
+    ///
+    /// At most one lap of the ring is consumed per call, so a controller that keeps posting
+    /// cannot hold the caller forever.
+    pub(crate) fn reap(&mut self, bar: &Bar0<'_>, mut f: impl FnMut(&Completion)) -> Result<u32> {
+        let mut count = 0;
+        let old = self.head.head();
+        while count < self.head.depth() {
+            let slot = usize::from(self.head.head());
+            let dw3: u32 = io_read!(self.slots, [try: slot][build: CQE_STATUS_DWORD]);
+            if !self.head.is_new(Completion::status_with_phase_of(dw3)) {
+                break;
+            }
+            // The phase tag says the entry is complete: read the rest only after it.
+            dma_mb(Read);
+            let cqe = Completion::from_entry(io_project!(self.slots, [try: slot]).copy_read());
+            self.head.advance();
+            count += 1;
+            f(&cqe);
+        }
+        if count > 0 {
+            let head = self.head.head();
+            let ring = match &self.shadow {
+                Some(shadow) => shadow.update(old, head),
+                None => true,
+            };
+            if ring {
+                bar.try_write32(u32::from(head), self.doorbell)?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+impl IoPath {
+    /// Allocates `irq_queues` then `poll_queues` I/O queue pairs, one per hardware queue of
+    /// `tagset`, and creates them on the controller through `admin`: completion queue `i + 1`
+    /// on MSI-X vector `i + 1` for the interrupt queues, without an interrupt for the poll
+    /// queues. With `dbbuf` (already handed
+    /// to the controller), the queues use shadow doorbells.
     ///
     /// # Errors
     ///
     /// `ENOMEM`, or those of the Create I/O Completion/Submission Queue commands. The queues
     /// created before a failure stay on the controller, which is disabled when probe fails.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         pdev: &pci::Device<Bound>,
-        admin: Admin<'_>,
-        bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
+        admin: &AdminPath<'_>,
         tagset: Arc<TagSet<IoOps>>,
-        layout: (u32, u32),
-        cap: CAP,
-        page: PageSize,
-        instance: u32,
+        irq_queues: u32,
+        poll_queues: u32,
         dbbuf: Option<Arc<DbBuf>>,
     ) -> Result<Arc<Self>> {
-        let (irq_queues, poll_queues) = layout;
+        let cap = admin.cap();
         let state = Arc::new(
             IoState {
-                bar,
+                bar: admin.shared_bar(),
+                dev: pdev.as_ref().into(),
                 tagset,
                 cap,
-                page,
-                instance,
+                page: admin.page_size(),
                 _dbbuf: dbbuf.clone(),
                 dead: Atomic::new(false),
             },
             GFP_KERNEL,
         )?;
+        let commands = admin.commands()?;
         let regs = state.bar.access(pdev.as_ref())?;
         let count = irq_queues + poll_queues;
         let mut queues = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
@@ -253,9 +746,9 @@ impl IoQueues {
             if let Some(buf) = &dbbuf {
                 qp.set_shadow(buf)?;
             }
-            admin
+            commands
                 .create_cq(&qp, if polled { None } else { Some(qid) })
-                .and_then(|()| admin.create_sq(&qp))
+                .and_then(|()| commands.create_sq(&qp))
                 .inspect_err(|e| dev_err!(pdev, "cannot create I/O queue {}: {:?}\n", qid, e))?;
             let shared = state.clone();
             let (sq, cq) = qp.into_halves();
@@ -263,10 +756,10 @@ impl IoQueues {
                 try_pin_init!(IoQueue {
                     index,
                     state: shared,
-                    cq <- new_spinlock_irq!(cq),
-                    sq <- new_spinlock!(SqSide {
+                    completion <- new_spinlock_irq!(cq),
+                    submission <- new_spinlock!(Submission {
                         sq,
-                        scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,
+                        prp_scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,
                         segs: KVec::from_elem(Segment { addr: 0, len: 0 }, MAX_SEGMENTS, GFP_KERNEL)?,
                     }),
                     sq_head: Atomic::new(0),
@@ -281,18 +774,6 @@ impl IoQueues {
             queues.push(queue, GFP_KERNEL)?;
         }
         Ok(Arc::new(Self { state, queues }, GFP_KERNEL)?)
-    }
-
-    /// Deletes the I/O queues from the controller: submission queues first, then the
-    /// completion queues. Failures are reported and skipped: the controller is shut down and
-    /// disabled next anyway.
-    pub(crate) fn delete(&self, pdev: &pci::Device<Bound>, admin: Admin<'_>) {
-        for q in self.queues.iter() {
-            let qid = q.qid();
-            if let Err(e) = admin.delete_sq(qid).and_then(|()| admin.delete_cq(qid)) {
-                dev_err!(pdev, "cannot delete I/O queue {}: {:?}\n", qid, e);
-            }
-        }
     }
 
     /// Returns the number of I/O queue pairs.
@@ -316,399 +797,198 @@ impl IoQueues {
     }
 }
 
-impl IoState {
-    /// Gives up on the controller after a failure: disables it, so that it no longer touches
-    /// host memory, and fails every request it still holds with `EIO`. Later requests fail at
-    /// once. Does nothing if that was done already.
-    ///
-    /// The caller holds no guard of the BAR: waiting for the controller sleeps.
-    fn fail(&self, queues: &[Arc<IoQueue>]) {
-        if self.dead.xchg(true, Relaxed) {
-            return;
-        }
-        let disabled = ctrl::disable_unguarded(&self.bar, self.cap);
-        // Revoked: the device is unbound, its disks and their requests are gone.
-        let Some(bar) = self.bar.try_access() else {
-            return;
-        };
-        if let Err(e) = disabled {
-            dev_err!(
-                bar.device(),
-                "rnvme{}: cannot disable the controller: {:?}\n",
-                self.instance,
-                e
-            );
-        }
-        for q in queues {
-            q.cancel(&bar);
-        }
-    }
+/// A submission queue and the completion queue it completes into, with the same identifier.
+///
+/// Both rings have the same depth and live in their own physically contiguous, page aligned
+/// coherent allocation, as `CAP.CQR` may require and as the admin queue base registers and the
+/// queue creation commands (`PC` set) expect.
+///
+/// A [`QueuePair`] does no locking: its user serialises submissions and completion processing
+/// (the admin queue holds it under a mutex). An I/O queue splits it into its halves, under
+/// locks of their own.
+pub(crate) struct QueuePair {
+    /// The submission queue.
+    sq: SubQueue,
+    /// The completion queue.
+    cq: CompQueue,
+    /// The submission queue head the controller reported last.
+    sq_head: u16,
 }
 
-impl IoQueue {
-    /// Returns the queue identifier.
-    fn qid(&self) -> u16 {
-        // CAST: see `IoQueues::create`.
-        (self.index + 1) as u16
-    }
-
-    /// Builds the PRP entries of a request's DMA segments; a PRP list goes to the list page
-    /// of tag `tag`. Returns PRP1 and PRP2.
-    fn prps(&self, side: &mut SqSide, n: usize, page: PageSize, tag: u32) -> Result<(u64, u64)> {
-        let SqSide { scratch, segs, .. } = side;
-        let segs = segs.get(..n).ok_or(EINVAL)?;
-        let tag = usize::try_from(tag)?;
-        if tag >= IO_QUEUE_DEPTH as usize {
+impl QueuePair {
+    /// Allocates zeroed rings of `depth` entries for queue `qid` of a controller whose
+    /// `CAP.DSTRD` is `dstrd`, with its doorbells in `bar`.
+    ///
+    /// The controller does not know about the queue yet: program the admin queue registers, or
+    /// send Create I/O Completion/Submission Queue.
+    ///
+    /// # Errors
+    ///
+    /// - `EINVAL` if `depth` is not a valid queue depth, or if the doorbells are outside `bar`.
+    /// - `ENOMEM` if the rings cannot be allocated.
+    pub(crate) fn new(
+        dev: &device::Device<Bound>,
+        bar: &Bar0<'_>,
+        qid: u16,
+        depth: u32,
+        dstrd: u32,
+    ) -> Result<Self> {
+        let tail = SqTail::new(depth)?;
+        let head = CqHead::new(depth)?;
+        let sq_doorbell = regs::doorbell_offset(qid, false, dstrd);
+        let cq_doorbell = regs::doorbell_offset(qid, true, dstrd);
+        if cq_doorbell + size_of::<u32>() > bar.size() {
             return Err(EINVAL);
         }
-        let first = tag * LIST_ENTRIES;
-        // CAST: `first` is below the size of `lists`, whose bus addresses are 64 bits.
-        let dma = self.lists.dma_address() + (first * size_of::<u64>()) as u64;
-        let mut lists = [ListPage {
-            dma,
-            entries: &mut scratch[..],
-        }];
-        let prp = prp::build(segs, page, &mut lists)?;
-        if prp.list_pages > 0 {
-            // The entries after PRP1, all in the one list page.
-            for (i, entry) in scratch.iter().take(prp.entries - 1).enumerate() {
-                io_write!(self.lists, [try: first + i], *entry);
-            }
-        }
-        Ok((prp.prp1, prp.prp2))
-    }
+        let slots = usize::try_from(depth)?;
 
-    /// Ends the request of completion `(cid, status)`, in `batch` if there is one and it
-    /// completed without error. Called with the completion lock held.
-    fn end(
-        &self,
-        bar: &Bar0<'_>,
-        (cid, status): (u16, Status),
-        batch: &mut Option<&mut IoCompBatch<'_, IoOps>>,
-    ) {
-        let Some(rq) = self.state.tagset.tag_to_rq(self.index, u32::from(cid)) else {
-            // A completion for a command we do not own: a confused controller.
-            dev_warn!(
-                bar.device(),
-                "rnvme{}: queue {}: completion for unknown command {}\n",
-                self.state.instance,
-                self.qid(),
-                cid
-            );
-            return;
-        };
-        if rq.should_fake_timeout() {
-            // Fault injection: forget the completion; the request times out.
-            return;
-        }
-        if rq.data().sg.is_mapped() {
-            // Cannot fail: mapped in `queue_rq` for this device.
-            let _ = rq.data().sg.unmap(bar.device().as_ref());
-        }
-        let ended = match (status.blk_status().to_result(), batch) {
-            (Ok(()), Some(batch)) => batch.end_ok(rq),
-            (Ok(()), None) => Request::end_ok(rq),
-            (Err(e), _) => Request::end_err(rq, e),
-        };
-        if ended.is_err() {
-            dev_err!(
-                bar.device(),
-                "rnvme{}: queue {}: cannot end command {}\n",
-                self.state.instance,
-                self.qid(),
-                cid
-            );
-        }
-    }
-
-    /// Consumes the new completions of the queue and ends their requests. Returns how many
-    /// there were.
-    fn process_completions(
-        &self,
-        bar: &Bar0<'_>,
-        mut batch: Option<&mut IoCompBatch<'_, IoOps>>,
-    ) -> Result<u32> {
-        let mut cq = self.cq.lock();
-        let mut sq_head = None;
-        let reaped = cq.reap(bar, |cqe| {
-            sq_head = Some(cqe.sq_head());
-            self.end(bar, (cqe.cid(), cqe.status()), &mut batch);
-        });
-        if let Some(head) = sq_head {
-            self.sq_head.store(u32::from(head), Relaxed);
-        }
-        reaped
-    }
-
-    /// Ends, with `EIO`, every request the driver still owns on this queue, after ending
-    /// those the controller completed. The controller must be disabled.
-    fn cancel(&self, bar: &Bar0<'_>) {
-        // Requests submitted before this point are in the ring and owned by the driver alone;
-        // later ones see `dead` under the submission lock and are refused.
-        drop(self.sq.lock());
-        let _ = self.process_completions(bar, None);
-        let _cq = self.cq.lock();
-        let dev: &device::Device<Bound> = bar.device().as_ref();
-        let mut failed = 0;
-        for tag in 0..IO_TAGS {
-            let Some(rq) = self.state.tagset.tag_to_rq(self.index, tag) else {
-                continue;
-            };
-            if rq.data().sg.is_mapped() {
-                // Cannot fail: mapped in `queue_rq` for this device.
-                let _ = rq.data().sg.unmap(dev);
-            }
-            // Fails only for a request still in `queue_rq`, which then refuses it.
-            if Request::end_err(rq, EIO).is_ok() {
-                failed += 1;
-            }
-        }
-        if failed > 0 {
-            dev_err!(
-                dev,
-                "rnvme{}: queue {}: {} commands failed\n",
-                self.state.instance,
-                self.qid(),
-                failed
-            );
-        }
-    }
-}
-
-/// The blk-mq operations of rnvme's disks.
-pub(crate) struct IoOps;
-
-/// Maps the request's data and builds its Read or Write command.
-fn rw_command(
-    ns: &NsQueue,
-    q: &IoQueue,
-    side: &mut SqSide,
-    rq: &Request<IoOps>,
-    dev: &device::Device<Bound>,
-) -> Result<Command> {
-    let bytes = rq.bytes();
-    if bytes == 0 || bytes & ((1 << ns.lba_shift) - 1) != 0 {
-        return Err(EINVAL);
-    }
-    let nlb = u16::try_from((bytes >> ns.lba_shift) - 1)?;
-    let slba = rq.sector() >> (ns.lba_shift - 9);
-
-    let segs = &mut side.segs;
-    let mut n = 0;
-    rq.dma_map(&rq.data().sg, dev, |addr, len| {
-        let seg = segs.get_mut(n).ok_or(E2BIG)?;
-        *seg = Segment { addr, len };
-        n += 1;
-        Ok(())
-    })?;
-    let (prp1, prp2) = match q.prps(side, n, q.state.page, rq.tag()) {
-        Ok(prps) => prps,
-        Err(e) => {
-            // Cannot fail: mapped just above for this device.
-            let _ = rq.data().sg.unmap(dev);
-            return Err(e);
-        }
-    };
-    Ok(if rq.op() == Op::Read {
-        Command::read(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
-    } else {
-        Command::write(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
-    })
-}
-
-#[vtable]
-impl Operations for IoOps {
-    type QueueData = Arc<NsQueue>;
-    type RequestData = RqData;
-    type TagSetData = KBox<QueueLayout>;
-    type HwData = Arc<IoQueue>;
-
-    fn init_request_data() -> impl PinInit<RqData, Error> {
-        Ok(RqData {
-            sg: RequestSg::new(),
-            expired: Atomic::new(false),
+        // INVARIANT: both rings have `depth` slots and the doorbells were checked against the
+        // BAR (the submission doorbell precedes the completion doorbell).
+        Ok(Self {
+            sq: SubQueue {
+                qid,
+                slots: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
+                tail,
+                told: 0,
+                doorbell: sq_doorbell,
+                shadow: None,
+            },
+            cq: CompQueue {
+                slots: Coherent::zeroed_slice(dev, slots, GFP_KERNEL)?,
+                head,
+                doorbell: cq_doorbell,
+                shadow: None,
+            },
+            sq_head: 0,
         })
     }
 
-    fn init_hctx(
-        _layout: &QueueLayout,
-        ns: ArcBorrow<'_, NsQueue>,
-        hctx_idx: u32,
-    ) -> Result<Arc<IoQueue>> {
-        ns.io
-            .queues
-            .get(usize::try_from(hctx_idx)?)
-            .cloned()
-            .ok_or(EINVAL)
-    }
-
-    fn queue_rq(
-        q: ArcBorrow<'_, IoQueue>,
-        ns: ArcBorrow<'_, NsQueue>,
-        rq: ARef<Request<Self>>,
-        is_last: bool,
-    ) -> Result {
-        let bar = q.state.bar.try_access().ok_or(ENODEV)?;
-        let dev: &device::Device<Bound> = bar.device().as_ref();
-
-        let mut side = q.sq.lock();
-        if q.state.dead.load(Relaxed) {
-            return Err(EIO);
-        }
-        rq.data().expired.store(false, Relaxed);
-        let mut cmd = match rq.op() {
-            Op::Flush => Command::flush(ns.nsid),
-            Op::Read | Op::Write => rw_command(&ns, &q, &mut side, &rq, dev)?,
-            _ => return Err(EOPNOTSUPP),
-        };
-        // CAST: tags are below the queue depth, which fits in 16 bits.
-        cmd.set_cid(rq.tag() as u16);
-        // CAST: the controller reports 16-bit heads.
-        if let Err(e) = side.sq.push(&cmd, q.sq_head.load(Relaxed) as u16) {
-            if rq.data().sg.is_mapped() {
-                // Cannot fail: mapped above for this device.
-                let _ = rq.data().sg.unmap(dev);
-            }
-            return Err(e);
-        }
-        // Give up our reference before any doorbell can send the command, ours or that of
-        // another CPU submitting to this queue after us (both under the queue lock): the
-        // completion handler must find the request with no reference left but the in-flight
-        // one, or it cannot end it.
-        drop(rq);
-        if is_last {
-            side.sq.ring(&bar)?;
-        }
+    /// Makes the queue publish its tail and head through the shadow doorbells of `buf` and
+    /// write the doorbell registers only when the controller asks for it.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for the admin queue, or a queue beyond those `buf` was allocated for.
+    fn set_shadow(&mut self, buf: &Arc<DbBuf>) -> Result {
+        let qid = self.sq.qid;
+        self.sq.shadow = Some(Shadow::new(buf, qid, false)?);
+        self.cq.shadow = Some(Shadow::new(buf, qid, true)?);
         Ok(())
     }
 
-    fn commit_rqs(q: ArcBorrow<'_, IoQueue>, _ns: ArcBorrow<'_, NsQueue>) {
-        let Some(bar) = q.state.bar.try_access() else {
-            return;
-        };
-        // A failed doorbell write means the device is gone; requests then time out.
-        let _ = q.sq.lock().sq.ring(&bar);
+    /// Returns the queue identifier.
+    pub(crate) fn qid(&self) -> u16 {
+        self.sq.qid
     }
 
-    fn complete(rq: ARef<Request<Self>>) {
-        // rnvme ends its requests in the interrupt handler and never schedules completion.
-        let _ = Request::end_ok(rq);
+    /// Returns the number of slots of each ring.
+    pub(crate) fn depth(&self) -> u32 {
+        self.sq.tail.depth()
     }
 
-    fn poll(q: ArcBorrow<'_, IoQueue>, batch: &mut IoCompBatch<'_, Self>) -> bool {
-        let Some(bar) = q.state.bar.try_access() else {
-            return false;
-        };
-        matches!(q.process_completions(&bar, Some(batch)), Ok(n) if n > 0)
+    /// Returns the DMA address of the submission queue.
+    pub(crate) fn sq_dma(&self) -> DmaAddress {
+        self.sq.slots.dma_address()
     }
 
-    fn map_queues(layout: &QueueLayout, maps: &mut QueueMaps<'_>) {
-        if let Some(mut map) = maps.map(HctxType::Default) {
-            // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
-            let _ = map.set_queues(0, layout.irq_queues);
-            // Vector 0 is the admin queue's.
-            map.spread_by_irq_affinity(&layout.dev, 1);
-        }
-        if let Some(mut map) = maps.map(HctxType::Read) {
-            // No queues of its own: reads go to the default map. (blk-mq starts every map with
-            // all hardware queues.)
-            let _ = map.set_queues(0, 0);
-        }
-        if let Some(mut map) = maps.map(HctxType::Poll) {
-            let _ = map.set_queues(layout.irq_queues, layout.poll_queues);
-            map.spread();
-        }
+    /// Returns the DMA address of the completion queue.
+    pub(crate) fn cq_dma(&self) -> DmaAddress {
+        self.cq.slots.dma_address()
     }
 
-    /// A request did not complete in time. First look for a completion whose interrupt was
-    /// lost; then give the request a second period; if it expires again, or the controller
-    /// reports a fatal status or no longer answers, disable the controller and fail every
-    /// request it holds (abort and controller reset are not implemented).
-    fn timeout(
-        q: ArcBorrow<'_, IoQueue>,
-        ns: ArcBorrow<'_, NsQueue>,
-        rq: &Request<Self>,
-    ) -> TimeoutAction {
-        let Some(bar) = q.state.bar.try_access() else {
-            return TimeoutAction::ResetTimer;
-        };
-        let state = &q.state;
-        let dev = bar.device();
-        let tag = rq.tag();
-        let _ = q.process_completions(&bar, None);
-        if state.tagset.tag_to_rq(q.index, tag).is_none() {
-            dev_warn!(
-                dev,
-                "rnvme{}: queue {}: command {} completed without an interrupt\n",
-                state.instance,
-                q.qid(),
-                tag
-            );
-            return TimeoutAction::Done;
-        }
-        if state.dead.load(Relaxed) {
-            // Another timeout gave up on the controller, which fails this request too.
-            return TimeoutAction::Done;
-        }
-        let csts = bar.read(regs::CSTS);
-        let broken = csts.is_all_ones() || csts.cfs();
-        if !broken && !rq.data().expired.xchg(true, Relaxed) {
-            dev_warn!(
-                dev,
-                "rnvme{}: queue {}: command {} timed out; waiting one more period\n",
-                state.instance,
-                q.qid(),
-                tag
-            );
-            return TimeoutAction::ResetTimer;
-        }
-        dev_err!(
-            dev,
-            "rnvme{}: queue {}: command {} timed out (CSTS {:#x}): disabling the controller\n",
-            state.instance,
-            q.qid(),
-            tag,
-            csts.into_raw()
-        );
-        // The guard is an RCU read-side section, and disabling the controller sleeps.
-        drop(bar);
-        state.fail(&ns.io.queues);
-        TimeoutAction::Done
+    /// Copies `cmd` into the next submission queue slot and rings the tail doorbell.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` if the submission queue is full, as far as the completions reaped so far tell.
+    pub(crate) fn submit(&mut self, bar: &Bar0<'_>, cmd: &Command) -> Result {
+        self.sq.push(cmd, self.sq_head)?;
+        self.sq.ring_doorbell(bar)
+    }
+
+    /// Consumes every new completion in order, calling `f` on each, then rings the head
+    /// doorbell once if any was consumed. Returns how many were consumed.
+    pub(crate) fn reap(&mut self, bar: &Bar0<'_>, mut f: impl FnMut(&Completion)) -> Result<u32> {
+        let sq_head = &mut self.sq_head;
+        self.cq.reap(bar, |cqe| {
+            *sq_head = cqe.sq_head();
+            f(cqe);
+        })
+    }
+
+    /// Splits the queue into its submission and completion halves, for an I/O queue whose
+    /// halves are locked apart.
+    fn into_halves(self) -> (SubQueue, CompQueue) {
+        (self.sq, self.cq)
     }
 }
 
-/// The interrupt handler of one MSI-X vector.
-pub(crate) struct QueueIrq {
-    /// The I/O queues.
-    io: Arc<IoQueues>,
-    /// The vector: 0 is the admin queue's, `i + 1` is I/O queue `i`'s.
-    vector: usize,
+/// Entries of one shadow doorbell buffer: a 4 KiB page of 32-bit doorbells.
+const DBBUF_ENTRIES: usize = 1024;
+
+/// The shadow doorbell and EventIdx buffers of a controller (Doorbell Buffer Config, NVMe 2.0
+/// base specification, section 5.8).
+///
+/// An emulated controller, whose doorbell registers trap into the emulator, can read the
+/// doorbells from host memory instead: the driver writes each new I/O queue tail and head to
+/// the shadow doorbell buffer, and writes the doorbell register only when the controller asks
+/// for it through the EventIdx buffer, that is when the new value passed the event index the
+/// controller set ([`need_event`]). The admin queue keeps its registers.
+///
+/// Both buffers are one 4 KiB page of coherent memory, laid out like the doorbell registers
+/// ([`regs::shadow_index`]), so the controller's queues must fit in it. Both are fixed-size
+/// arrays, so that an index checked once, when a [`Shadow`] is made, costs a comparison with a
+/// constant per access rather than with a length read from memory.
+pub(crate) struct DbBuf {
+    /// The values of the doorbells, written by the driver.
+    dbs: Coherent<[u32; DBBUF_ENTRIES]>,
+    /// The event indices, written by the controller.
+    eis: Coherent<[u32; DBBUF_ENTRIES]>,
+    /// `CAP.DSTRD`.
+    dstrd: u32,
 }
 
-impl QueueIrq {
-    /// Returns the handler of MSI-X vector `vector`.
-    pub(crate) fn new(io: Arc<IoQueues>, vector: usize) -> Self {
-        Self { io, vector }
+impl DbBuf {
+    /// Allocates zeroed buffers for the admin queue and I/O queues `1..=io_queues` of a
+    /// controller whose doorbell stride is `dstrd`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if the doorbells of that many queues do not fit in a page, `ENOMEM`.
+    pub(crate) fn new(dev: &device::Device<Bound>, io_queues: u32, dstrd: u32) -> Result<Self> {
+        let last = u16::try_from(io_queues)?;
+        if regs::shadow_index(last, true, dstrd) >= DBBUF_ENTRIES {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            dbs: Coherent::zeroed(dev, GFP_KERNEL)?,
+            eis: Coherent::zeroed(dev, GFP_KERNEL)?,
+            dstrd,
+        })
+    }
+
+    /// Returns the Doorbell Buffer Config command that hands the buffers to the controller.
+    pub(crate) fn command(&self) -> Command {
+        Command::doorbell_buffer_config(self.dbs.dma_address(), self.eis.dma_address())
     }
 }
 
-impl irq::Handler for QueueIrq {
-    fn handle(&self) -> IrqReturn {
-        // The admin queue is polled; its completions may still raise vector 0.
-        let Some(q) = self
-            .vector
-            .checked_sub(1)
-            .and_then(|i| self.io.queues.get(i))
-        else {
-            return IrqReturn::Handled;
-        };
-        let Some(bar) = q.state.bar.try_access() else {
-            return IrqReturn::None;
-        };
-        // End the requests of this pass together, as the poller does.
-        match IoCompBatch::run(|batch| q.process_completions(&bar, Some(batch))) {
-            Ok(0) | Err(_) => IrqReturn::None,
-            Ok(_) => IrqReturn::Handled,
+impl Shadow {
+    /// Returns the shadow of the completion queue head doorbell of I/O queue `qid` if
+    /// `completion`, of its submission queue tail doorbell otherwise.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for the admin queue, or a queue beyond those `buf` was allocated for.
+    fn new(buf: &Arc<DbBuf>, qid: u16, completion: bool) -> Result<Self> {
+        let index = regs::shadow_index(qid, completion, buf.dstrd);
+        if qid == 0 || index >= DBBUF_ENTRIES {
+            return Err(EINVAL);
         }
+        // INVARIANT: checked just above.
+        Ok(Self {
+            buf: buf.clone(),
+            index,
+        })
     }
 }

@@ -3,8 +3,10 @@
 //! Identify data parsing, after the NVMe 2.0 base specification (section 5.17.2) and the NVM
 //! command set specification.
 //!
-//! The controller returns each Identify data structure as a 4096-byte little-endian buffer. The
-//! parsers read the fields the driver needs with explicit little-endian reads, check them, and
+//! The controller returns each Identify data structure as a 4096-byte little-endian buffer.
+//! `IdCtrlData`, `IdNsData` and `NsListData` are those structures, `#[repr(C)]` with their
+//! fields at the specification's offsets (the ones the driver does not read are reserved
+//! bytes), viewed in place with `FromBytes`. The parsers check the fields the driver needs and
 //! return plain values: [`IdCtrl`] (CNS 01h), [`IdNs`] (CNS 00h) and [`ActiveNsList`] (CNS 02h).
 //!
 //! Everything here is pure: no function touches the hardware.
@@ -13,8 +15,21 @@ use kernel::{
     prelude::*,
     sizes::SZ_2M, //
 };
+use zerocopy::{
+    byteorder::little_endian::{
+        U16,
+        U32,
+        U64, //
+    },
+    Immutable,
+    KnownLayout, //
+};
+use zerocopy_derive::{
+    Immutable,
+    KnownLayout, //
+};
 
-use crate::regs::{
+use super::regs::{
     PageSize,
     CQES_LOG2,
     SQES_LOG2, //
@@ -35,36 +50,14 @@ pub(crate) const NS_LIST_MAX: usize = IDENTIFY_SIZE / 4;
 /// The broadcast namespace ID, never a real namespace.
 const NSID_BROADCAST: u32 = u32::MAX;
 
-/// Returns the `N` bytes at `off`.
-fn bytes<const N: usize>(data: &[u8], off: usize) -> Result<[u8; N]> {
-    data.get(off..off + N)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(EINVAL)
-}
-
-/// Returns the byte at `off`.
-fn le8(data: &[u8], off: usize) -> Result<u8> {
-    data.get(off).copied().ok_or(EINVAL)
-}
-
-/// Returns the little-endian `u16` at `off`.
-fn le16(data: &[u8], off: usize) -> Result<u16> {
-    Ok(u16::from_le_bytes(bytes(data, off)?))
-}
-
-/// Returns the little-endian `u32` at `off`.
-fn le32(data: &[u8], off: usize) -> Result<u32> {
-    Ok(u32::from_le_bytes(bytes(data, off)?))
-}
-
-/// Returns the little-endian `u64` at `off`.
-fn le64(data: &[u8], off: usize) -> Result<u64> {
-    Ok(u64::from_le_bytes(bytes(data, off)?))
-}
-
-/// Returns an identify buffer if it is large enough.
-fn identify_data(data: &[u8]) -> Result<&[u8]> {
-    data.get(..IDENTIFY_SIZE).ok_or(EINVAL)
+/// Returns the Identify data structure `T` at the start of `data`.
+///
+/// # Errors
+///
+/// `EINVAL` if `data` is shorter than 4096 bytes.
+fn view<T: FromBytes + KnownLayout + Immutable>(data: &[u8]) -> Result<&T> {
+    let data = data.get(..IDENTIFY_SIZE).ok_or(EINVAL)?;
+    T::ref_from_bytes(data).map_err(|_| EINVAL)
 }
 
 /// Returns `s` without its padding: trailing spaces and NULs.
@@ -74,6 +67,34 @@ fn trim(s: &[u8]) -> &[u8] {
         .rposition(|&b| b != b' ' && b != 0)
         .map_or(0, |i| i + 1);
     &s[..len]
+}
+
+/// The Identify Controller data structure (CNS 01h).
+#[repr(C)]
+#[derive(FromBytes, KnownLayout, Immutable)]
+struct IdCtrlData {
+    vid: U16,
+    _ssvid: U16,
+    sn: [u8; 20],
+    mn: [u8; 40],
+    fr: [u8; 8],
+    _rab_ieee_cmic: [u8; 5],
+    mdts: u8,
+    cntlid: U16,
+    ver: U32,
+    _rsvd84: [u8; 172],
+    oacs: U16,
+    _rsvd258: [u8; 254],
+    sqes: u8,
+    cqes: u8,
+    _maxcmd: U16,
+    nn: U32,
+    oncs: U16,
+    _fuses_fna: [u8; 3],
+    vwc: u8,
+    _rsvd526: [u8; 10],
+    sgls: U32,
+    _rsvd540: [u8; 3556],
 }
 
 /// The fields of the Identify Controller data structure the driver uses.
@@ -132,22 +153,22 @@ impl IdCtrl {
     /// `EINVAL` if `data` is shorter than 4096 bytes, or if the controller cannot use 64-byte
     /// submission or 16-byte completion queue entries, the only sizes the driver uses.
     pub(crate) fn parse(data: &[u8]) -> Result<Self> {
-        let data = identify_data(data)?;
+        let d: &IdCtrlData = view(data)?;
         let id = Self {
-            vid: le16(data, 0)?,
-            sn: bytes(data, 4)?,
-            mn: bytes(data, 24)?,
-            fr: bytes(data, 64)?,
-            mdts: le8(data, 77)?,
-            cntlid: le16(data, 78)?,
-            ver: le32(data, 80)?,
-            oacs: le16(data, 256)?,
-            sqes: le8(data, 512)?,
-            cqes: le8(data, 513)?,
-            nn: le32(data, 516)?,
-            oncs: le16(data, 520)?,
-            vwc: le8(data, 525)?,
-            sgls: le32(data, 536)?,
+            vid: d.vid.get(),
+            sn: d.sn,
+            mn: d.mn,
+            fr: d.fr,
+            mdts: d.mdts,
+            cntlid: d.cntlid.get(),
+            ver: d.ver.get(),
+            oacs: d.oacs.get(),
+            sqes: d.sqes,
+            cqes: d.cqes,
+            nn: d.nn.get(),
+            oncs: d.oncs.get(),
+            vwc: d.vwc,
+            sgls: d.sgls.get(),
         };
         if !entry_size_ok(id.sqes, SQES_LOG2) || !entry_size_ok(id.cqes, CQES_LOG2) {
             return Err(EINVAL);
@@ -209,14 +230,39 @@ impl IdCtrl {
     }
 }
 
-/// Offset of the first LBA format descriptor.
-const LBAF_BASE: usize = 128;
-/// Number of LBA format descriptors in the structure.
-const LBAF_COUNT: u8 = 64;
+/// Number of LBA format descriptors in the Identify Namespace data structure.
+const LBAF_COUNT: usize = 64;
 /// Smallest logical block the driver accepts: 512 bytes.
 const MIN_LBADS: u8 = 9;
 /// Largest logical block the driver accepts: 64 KiB.
 const MAX_LBADS: u8 = 16;
+
+/// An LBA Format descriptor of the Identify Namespace data structure.
+#[repr(C)]
+#[derive(FromBytes, KnownLayout, Immutable)]
+struct LbaFormat {
+    /// Metadata Size, in bytes.
+    ms: U16,
+    /// LBA Data Size, as a power of two.
+    lbads: u8,
+    /// Relative Performance (bits 1:0).
+    rp: u8,
+}
+
+/// The Identify Namespace data structure (CNS 00h).
+#[repr(C)]
+#[derive(FromBytes, KnownLayout, Immutable)]
+struct IdNsData {
+    nsze: U64,
+    ncap: U64,
+    nuse: U64,
+    _nsfeat: u8,
+    nlbaf: u8,
+    flbas: u8,
+    _rsvd27: [u8; 101],
+    lbaf: [LbaFormat; LBAF_COUNT],
+    _rsvd384: [u8; 3712],
+}
 
 /// The fields of the Identify Namespace data structure the driver uses, with the LBA format in
 /// use resolved.
@@ -253,11 +299,10 @@ impl IdNs {
     ///   sectors does not fit 64 bits.
     /// - `EOPNOTSUPP` if the format carries metadata: the driver transfers none.
     pub(crate) fn parse(data: &[u8]) -> Result<Self> {
-        let data = identify_data(data)?;
-        let nsze = le64(data, 0)?;
-        let nlbaf = le8(data, 25)?;
-        let flbas = le8(data, 26)?;
-        if nsze == 0 || nlbaf >= LBAF_COUNT {
+        let d: &IdNsData = view(data)?;
+        let nsze = d.nsze.get();
+        let (nlbaf, flbas) = (d.nlbaf, d.flbas);
+        if nsze == 0 || usize::from(nlbaf) >= LBAF_COUNT {
             return Err(EINVAL);
         }
         // Bits 3:0 index the format; with more than 16 formats, bits 6:5 are its upper bits.
@@ -268,17 +313,17 @@ impl IdNs {
         if format > nlbaf {
             return Err(EINVAL);
         }
-        let lbaf = LBAF_BASE + 4 * usize::from(format);
+        let lbaf = d.lbaf.get(usize::from(format)).ok_or(EINVAL)?;
         let ns = Self {
             nsze,
-            ncap: le64(data, 8)?,
-            nuse: le64(data, 16)?,
+            ncap: d.ncap.get(),
+            nuse: d.nuse.get(),
             nlbaf,
             flbas,
             format,
-            ms: le16(data, lbaf)?,
-            lbads: le8(data, lbaf + 2)?,
-            rp: le8(data, lbaf + 3)? & 0x3,
+            ms: lbaf.ms.get(),
+            lbads: lbaf.lbads,
+            rp: lbaf.rp & 0x3,
         };
         if !(MIN_LBADS..=MAX_LBADS).contains(&ns.lbads) {
             return Err(EINVAL);
@@ -292,8 +337,6 @@ impl IdNs {
     }
 
     /// Returns log2 of the logical block size.
-    // Used by the I/O path (sector to LBA conversion), next stage.
-    #[allow(dead_code)]
     pub(crate) fn lba_shift(&self) -> u32 {
         u32::from(self.lbads)
     }
@@ -310,12 +353,19 @@ impl IdNs {
     }
 }
 
+/// The active namespace ID list (CNS 02h).
+#[repr(C)]
+#[derive(FromBytes, KnownLayout, Immutable)]
+struct NsListData {
+    ids: [U32; NS_LIST_MAX],
+}
+
 /// A checked active namespace ID list (Identify CNS 02h): the IDs, strictly increasing, up to
 /// the first zero entry.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ActiveNsList<'a> {
-    /// The entries in use, 4 bytes each.
-    ids: &'a [u8],
+    /// The entries in use.
+    ids: &'a [U32],
 }
 
 impl<'a> ActiveNsList<'a> {
@@ -326,11 +376,10 @@ impl<'a> ActiveNsList<'a> {
     /// `EINVAL` if `data` is shorter than 4096 bytes, or the IDs are not strictly increasing, or
     /// one is the broadcast ID `0xffffffff`.
     pub(crate) fn parse(data: &'a [u8]) -> Result<Self> {
-        let data = identify_data(data)?;
+        let d: &'a NsListData = view(data)?;
         let mut len = 0;
         let mut prev = 0;
-        while len < NS_LIST_MAX {
-            let nsid = le32(data, 4 * len)?;
+        for nsid in d.ids.iter().map(|id| id.get()) {
             if nsid == 0 {
                 break;
             }
@@ -341,20 +390,13 @@ impl<'a> ActiveNsList<'a> {
             len += 1;
         }
         Ok(Self {
-            ids: data.get(..4 * len).ok_or(EINVAL)?,
+            ids: d.ids.get(..len).ok_or(EINVAL)?,
         })
     }
 
     /// Returns the number of IDs.
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len() / 4
-    }
-
-    /// Returns whether the list is empty.
-    // Goes with `len` (clippy's `len_without_is_empty`); only the KUnit suite calls it.
-    #[allow(dead_code)]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+    fn len(&self) -> usize {
+        self.ids.len()
     }
 
     /// Returns whether the list is full, in which case more namespaces may follow: ask again
@@ -365,16 +407,20 @@ impl<'a> ActiveNsList<'a> {
 
     /// Returns the IDs in increasing order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + 'a {
-        let ids: &'a [u8] = self.ids;
-        ids.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        let ids: &'a [U32] = self.ids;
+        ids.iter().map(|id| id.get())
     }
 
     /// Returns the largest ID.
     pub(crate) fn last(&self) -> Option<u32> {
-        self.iter().last()
+        self.ids.last().map(|id| id.get())
     }
 }
+
+// The structures are exactly as large as the data the controller returns.
+const _: () = assert!(size_of::<IdCtrlData>() == IDENTIFY_SIZE);
+const _: () = assert!(size_of::<IdNsData>() == IDENTIFY_SIZE);
+const _: () = assert!(size_of::<NsListData>() == IDENTIFY_SIZE);
 
 #[cfg(CONFIG_RNVME_KUNIT_TEST)]
 #[kunit_tests(rnvme_identify)]
@@ -621,7 +667,7 @@ mod tests {
         let b = ns_list(&[1, 2, 5, 0, 7])?;
         let list = ActiveNsList::parse(&b)?;
         assert_eq!(list.len(), 3);
-        assert!(!list.is_empty());
+        assert!(list.len() != 0);
         assert!(!list.is_full());
         let mut it = list.iter();
         assert_eq!(it.next(), Some(1));
@@ -632,7 +678,7 @@ mod tests {
 
         let b = ns_list(&[])?;
         let list = ActiveNsList::parse(&b)?;
-        assert!(list.is_empty());
+        assert_eq!(list.len(), 0);
         assert_eq!(list.last(), None);
 
         let b = ns_list(&[0x1234_5678])?;

@@ -22,6 +22,8 @@ use kernel::{
     }, //
 };
 
+use super::ring::MIN_DEPTH;
+
 /// Size of the part of BAR0 the driver maps with compile-time checked offsets: the controller
 /// properties (`0x0..0x1000`) and the first page of doorbells.
 ///
@@ -136,10 +138,6 @@ register! {
 
 /// `CC.SHN` value requesting a normal shutdown.
 pub(crate) const SHN_NORMAL: u32 = 1;
-/// `CC.SHN` value requesting an abrupt shutdown.
-// Used by the reset path (abrupt shutdown on surprise removal), a later stage.
-#[allow(dead_code)]
-pub(crate) const SHN_ABRUPT: u32 = 2;
 /// `CSTS.SHST` value reporting that shutdown processing is complete.
 pub(crate) const SHST_COMPLETE: u32 = 2;
 
@@ -300,9 +298,9 @@ impl AQA {
     ///
     /// # Errors
     ///
-    /// `EINVAL` if a depth is below 2 or above [`ADMIN_QUEUE_MAX_DEPTH`].
+    /// `EINVAL` if a depth is below [`MIN_DEPTH`] or above [`ADMIN_QUEUE_MAX_DEPTH`].
     pub(crate) fn with_depths(sq_depth: u32, cq_depth: u32) -> Result<Self> {
-        let range = 2..=ADMIN_QUEUE_MAX_DEPTH;
+        let range = MIN_DEPTH..=ADMIN_QUEUE_MAX_DEPTH;
         if !range.contains(&sq_depth) || !range.contains(&cq_depth) {
             return Err(EINVAL);
         }
@@ -466,7 +464,8 @@ mod tests {
         // Shutdown requests keep the other fields.
         let shn = cc.try_with_shn(SHN_NORMAL)?;
         assert_eq!(shn.into_raw(), 0x0046_4001);
-        assert_eq!(cc.try_with_shn(SHN_ABRUPT)?.into_raw(), 0x0046_8001);
+        // An abrupt shutdown request (`CC.SHN` 2).
+        assert_eq!(cc.try_with_shn(2)?.into_raw(), 0x0046_8001);
         assert_eq!(shn.with_en(false).into_raw(), 0x0046_4000);
         Ok(())
     }

@@ -15,6 +15,11 @@
 
 use kernel::prelude::*;
 
+use super::ring::{
+    MAX_DEPTH,
+    MIN_DEPTH, //
+};
+
 /// Admin command set opcodes.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,22 +28,14 @@ pub(crate) enum AdminOpcode {
     DeleteSq = 0x00,
     /// Create I/O Submission Queue.
     CreateSq = 0x01,
-    /// Get Log Page.
-    GetLogPage = 0x02,
     /// Delete I/O Completion Queue.
     DeleteCq = 0x04,
     /// Create I/O Completion Queue.
     CreateCq = 0x05,
     /// Identify.
     Identify = 0x06,
-    /// Abort.
-    Abort = 0x08,
     /// Set Features.
     SetFeatures = 0x09,
-    /// Get Features.
-    GetFeatures = 0x0a,
-    /// Asynchronous Event Request.
-    AsyncEventRequest = 0x0c,
     /// Doorbell Buffer Config.
     DoorbellBufferConfig = 0x7c,
 }
@@ -53,10 +50,6 @@ pub(crate) enum IoOpcode {
     Write = 0x01,
     /// Read.
     Read = 0x02,
-    /// Write Zeroes.
-    WriteZeroes = 0x08,
-    /// Dataset Management.
-    DatasetManagement = 0x09,
 }
 
 /// Identify CNS value: Identify Namespace data structure for the given namespace.
@@ -66,17 +59,8 @@ pub(crate) const CNS_CONTROLLER: u8 = 0x01;
 /// Identify CNS value: active namespace ID list, namespaces above the given NSID.
 pub(crate) const CNS_ACTIVE_NS_LIST: u8 = 0x02;
 
-/// Feature identifier: Volatile Write Cache.
-pub(crate) const FEAT_VOLATILE_WC: u8 = 0x06;
 /// Feature identifier: Number of Queues.
 pub(crate) const FEAT_NUM_QUEUES: u8 = 0x07;
-/// Feature identifier: Interrupt Coalescing.
-pub(crate) const FEAT_IRQ_COALESCING: u8 = 0x08;
-/// Feature identifier: Asynchronous Event Configuration.
-pub(crate) const FEAT_ASYNC_EVENT: u8 = 0x0b;
-
-/// Largest I/O queue depth a create command can express (`QSIZE` is 16 bits, 0's based).
-pub(crate) const IO_QUEUE_MAX_DEPTH: u32 = 65536;
 
 /// A submission queue slot as it sits in DMA memory: the 64 bytes of a [`Command`], as eight
 /// quadwords in memory (little-endian) byte order.
@@ -89,10 +73,6 @@ pub(crate) const CQE_STATUS_DWORD: usize = 3;
 
 /// Read/Write CDW12: Force Unit Access.
 const RW_FUA: u32 = 1 << 30;
-/// Write Zeroes CDW12: Deallocate.
-const WZ_DEAC: u32 = 1 << 25;
-/// Dataset Management CDW11: Attribute - Deallocate.
-const DSM_AD: u32 = 1 << 2;
 /// Create I/O queue CDW11: Physically Contiguous.
 const QUEUE_PC: u32 = 1 << 0;
 /// Create I/O Completion Queue CDW11: Interrupts Enabled.
@@ -106,7 +86,7 @@ const fn split(v: u64) -> (u32, u32) {
 
 /// Returns `CDW10` of the queue creation commands: the queue identifier and the 0's based size.
 fn queue_dw10(qid: u16, depth: u32) -> Result<u32> {
-    if qid == 0 || !(2..=IO_QUEUE_MAX_DEPTH).contains(&depth) {
+    if qid == 0 || !(MIN_DEPTH..=MAX_DEPTH).contains(&depth) {
         return Err(EINVAL);
     }
     Ok(((depth - 1) << 16) | u32::from(qid))
@@ -225,31 +205,6 @@ impl Command {
         Self::new(IoOpcode::Flush as u8, nsid)
     }
 
-    /// Returns a Write Zeroes of `nlb_zero_based + 1` logical blocks at `slba`; with
-    /// `deallocate`, the controller may deallocate them instead of writing zeroes.
-    pub(crate) const fn write_zeroes(
-        nsid: u32,
-        slba: u64,
-        nlb_zero_based: u16,
-        deallocate: bool,
-    ) -> Self {
-        let (lo, hi) = split(slba);
-        let deac = if deallocate { WZ_DEAC } else { 0 };
-        Self::new(IoOpcode::WriteZeroes as u8, nsid)
-            .with_dw10(lo)
-            .with_dw11(hi)
-            .with_dw12(deac | nlb_zero_based as u32)
-    }
-
-    /// Returns a Dataset Management deallocate (discard) of the `nr_zero_based + 1`
-    /// [`DsmRange`]s in the buffer described by `prp1` and `prp2`.
-    pub(crate) const fn dsm_deallocate(nsid: u32, nr_zero_based: u8, prp1: u64, prp2: u64) -> Self {
-        Self::new(IoOpcode::DatasetManagement as u8, nsid)
-            .with_prps(prp1, prp2)
-            .with_dw10(nr_zero_based as u32)
-            .with_dw11(DSM_AD)
-    }
-
     /// Returns an Identify of data structure `cns` (such as [`CNS_CONTROLLER`]) for `nsid`,
     /// returned in the page at `prp1` (4096 bytes, which must not cross a memory page).
     pub(crate) const fn identify(cns: u8, nsid: u32, prp1: u64) -> Self {
@@ -261,13 +216,6 @@ impl Command {
     /// Returns a Set Features of feature `fid` with value `dw11`.
     pub(crate) const fn set_features(fid: u8, dw11: u32) -> Self {
         Self::new(AdminOpcode::SetFeatures as u8, 0)
-            .with_dw10(fid as u32)
-            .with_dw11(dw11)
-    }
-
-    /// Returns a Get Features of the current value of feature `fid`.
-    pub(crate) const fn get_features(fid: u8, dw11: u32) -> Self {
-        Self::new(AdminOpcode::GetFeatures as u8, 0)
             .with_dw10(fid as u32)
             .with_dw11(dw11)
     }
@@ -326,11 +274,6 @@ impl Command {
         Self::new(AdminOpcode::DeleteCq as u8, 0).with_dw10(qid as u32)
     }
 
-    /// Returns an Abort of command `cid` on submission queue `sqid`.
-    pub(crate) const fn abort(sqid: u16, cid: u16) -> Self {
-        Self::new(AdminOpcode::Abort as u8, 0).with_dw10(((cid as u32) << 16) | sqid as u32)
-    }
-
     /// Returns a Doorbell Buffer Config with the shadow doorbell buffer at `shadow_prp` and the
     /// EventIdx buffer at `eventidx_prp` (each one memory page, page aligned).
     pub(crate) const fn doorbell_buffer_config(shadow_prp: u64, eventidx_prp: u64) -> Self {
@@ -355,41 +298,9 @@ impl Command {
         u32::from_le(self.cdw0) as u8
     }
 
-    /// Returns the namespace identifier.
-    pub(crate) fn nsid(&self) -> u32 {
-        u32::from_le(self.nsid)
-    }
-
-    /// Returns data pointer PRP entry 1.
-    pub(crate) fn prp1(&self) -> u64 {
-        u64::from_le(self.prp1)
-    }
-
-    /// Returns data pointer PRP entry 2.
-    pub(crate) fn prp2(&self) -> u64 {
-        u64::from_le(self.prp2)
-    }
-
-    /// Sets both data pointer PRP entries.
-    pub(crate) fn set_prps(&mut self, prp1: u64, prp2: u64) {
-        *self = self.with_prps(prp1, prp2);
-    }
-
     /// Returns the command as the submission queue slot the controller reads.
     pub(crate) fn to_entry(self) -> SqEntry {
         zerocopy::transmute!(self)
-    }
-
-    /// Returns the command specific dwords 10 to 15, in CPU byte order.
-    pub(crate) fn cdw10_15(&self) -> [u32; 6] {
-        [
-            u32::from_le(self.cdw10),
-            u32::from_le(self.cdw11),
-            u32::from_le(self.cdw12),
-            u32::from_le(self.cdw13),
-            u32::from_le(self.cdw14),
-            u32::from_le(self.cdw15),
-        ]
     }
 }
 
@@ -397,26 +308,6 @@ impl Command {
 /// result reports allocated: `(submission queues, completion queues)`.
 pub(crate) const fn num_queues_allocated(result: u32) -> (u32, u32) {
     ((result & 0xffff) + 1, (result >> 16) + 1)
-}
-
-/// A Dataset Management range (16 bytes).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes)]
-pub(crate) struct DsmRange {
-    cattr: u32,
-    nlb: u32,
-    slba: u64,
-}
-
-impl DsmRange {
-    /// Returns the range of `nlb` logical blocks (1-based, unlike in commands) from `slba`.
-    pub(crate) const fn new(slba: u64, nlb: u32) -> Self {
-        Self {
-            cattr: 0,
-            nlb: nlb.to_le(),
-            slba: slba.to_le(),
-        }
-    }
 }
 
 /// A completion queue entry (16 bytes).
@@ -464,11 +355,6 @@ impl Completion {
         u16::from_le(self.sq_head)
     }
 
-    /// Returns the submission queue the command came from.
-    pub(crate) fn sq_id(&self) -> u16 {
-        u16::from_le(self.sq_id)
-    }
-
     /// Returns the identifier of the completed command.
     pub(crate) fn cid(&self) -> u16 {
         u16::from_le(self.cid)
@@ -477,11 +363,6 @@ impl Completion {
     /// Returns the upper half of DW3: phase tag in bit 0, status field in bits 15:1.
     pub(crate) fn status_with_phase(&self) -> u16 {
         u16::from_le(self.status)
-    }
-
-    /// Returns the phase tag.
-    pub(crate) fn phase(&self) -> bool {
-        self.status_with_phase() & 1 != 0
     }
 
     /// Returns the status field.
@@ -529,8 +410,6 @@ pub(crate) const SCT_COMMAND_SPECIFIC: u8 = 0x1;
 pub(crate) const SCT_MEDIA: u8 = 0x2;
 /// Status code type: path related status.
 pub(crate) const SCT_PATH: u8 = 0x3;
-/// Status code type: vendor specific.
-pub(crate) const SCT_VENDOR: u8 = 0x7;
 
 /// Generic status: successful completion.
 pub(crate) const SC_SUCCESS: u8 = 0x00;
@@ -538,20 +417,10 @@ pub(crate) const SC_SUCCESS: u8 = 0x00;
 pub(crate) const SC_INVALID_OPCODE: u8 = 0x01;
 /// Generic status: invalid field in command.
 pub(crate) const SC_INVALID_FIELD: u8 = 0x02;
-/// Generic status: command aborted by request.
-pub(crate) const SC_ABORT_REQUESTED: u8 = 0x07;
 /// Generic status: invalid namespace or format.
 pub(crate) const SC_INVALID_NS: u8 = 0x0b;
-/// Generic status (NVM command set): LBA out of range.
-pub(crate) const SC_LBA_RANGE: u8 = 0x80;
 /// Generic status (NVM command set): capacity exceeded.
 pub(crate) const SC_CAPACITY_EXCEEDED: u8 = 0x81;
-/// Generic status (NVM command set): namespace not ready.
-pub(crate) const SC_NS_NOT_READY: u8 = 0x82;
-/// Command specific status: invalid queue identifier.
-pub(crate) const SC_INVALID_QID: u8 = 0x01;
-/// Command specific status: invalid queue size.
-pub(crate) const SC_INVALID_QSIZE: u8 = 0x02;
 /// Command specific status (NVM command set): invalid protection information.
 pub(crate) const SC_INVALID_PI: u8 = 0x81;
 /// Command specific status (NVM command set): attempted write to read only range.
@@ -562,8 +431,6 @@ pub(crate) const SC_WRITE_FAULT: u8 = 0x80;
 pub(crate) const SC_UNRECOVERED_READ: u8 = 0x81;
 /// Media error: end-to-end guard check error.
 pub(crate) const SC_GUARD_CHECK: u8 = 0x82;
-/// Media error: end-to-end application tag check error.
-pub(crate) const SC_APPTAG_CHECK: u8 = 0x83;
 /// Media error: end-to-end reference tag check error.
 pub(crate) const SC_REFTAG_CHECK: u8 = 0x84;
 
@@ -623,13 +490,6 @@ impl Status {
         self.code_type() == SCT_GENERIC && self.code() == SC_SUCCESS
     }
 
-    /// Returns whether a failed command may be retried: it failed and Do Not Retry is clear.
-    ///
-    /// A successful command is not retryable.
-    pub(crate) fn is_retryable(self) -> bool {
-        !self.is_success() && !self.dnr()
-    }
-
     /// Maps the status to the block layer's view of it.
     ///
     /// Choices worth knowing:
@@ -663,6 +523,48 @@ impl Status {
 mod tests {
     use super::*;
 
+    // Accessors only the tests read.
+    impl Command {
+        /// Returns the namespace identifier.
+        fn nsid(&self) -> u32 {
+            u32::from_le(self.nsid)
+        }
+
+        /// Returns data pointer PRP entry 1.
+        fn prp1(&self) -> u64 {
+            u64::from_le(self.prp1)
+        }
+
+        /// Returns data pointer PRP entry 2.
+        fn prp2(&self) -> u64 {
+            u64::from_le(self.prp2)
+        }
+
+        /// Returns the command specific dwords 10 to 15, in CPU byte order.
+        fn cdw10_15(&self) -> [u32; 6] {
+            [
+                u32::from_le(self.cdw10),
+                u32::from_le(self.cdw11),
+                u32::from_le(self.cdw12),
+                u32::from_le(self.cdw13),
+                u32::from_le(self.cdw14),
+                u32::from_le(self.cdw15),
+            ]
+        }
+    }
+
+    impl Completion {
+        /// Returns the submission queue the command came from.
+        fn sq_id(&self) -> u16 {
+            u16::from_le(self.sq_id)
+        }
+
+        /// Returns the phase tag.
+        fn phase(&self) -> bool {
+            self.status_with_phase() & 1 != 0
+        }
+    }
+
     /// Returns dword `i` of the command as the controller reads it from memory.
     fn dw(cmd: &Command, i: usize) -> u32 {
         let mut copy = *cmd;
@@ -693,7 +595,6 @@ mod tests {
     fn entry_sizes() -> Result {
         assert_eq!(size_of::<Command>(), 64);
         assert_eq!(size_of::<Completion>(), 16);
-        assert_eq!(size_of::<DsmRange>(), 16);
         Ok(())
     }
 
@@ -796,23 +697,6 @@ mod tests {
         assert_eq!(dw(&cmd, 0), 0x00);
         assert_eq!(dw(&cmd, 1), 5);
         assert_eq!(cmd.cdw10_15(), [0; 6]);
-
-        let cmd = Command::write_zeroes(1, 0x10_0000_0000, 15, true);
-        assert_eq!(cmd.opcode(), 0x08);
-        assert_eq!(cmd.cdw10_15(), [0, 0x10, (1 << 25) | 15, 0, 0, 0]);
-        let cmd = Command::write_zeroes(1, 8, 0, false);
-        assert_eq!(cmd.cdw10_15(), [8, 0, 0, 0, 0, 0]);
-
-        let cmd = Command::dsm_deallocate(2, 3, 0x5000, 0);
-        assert_eq!(cmd.opcode(), 0x09);
-        assert_eq!(cmd.nsid(), 2);
-        assert_eq!(cmd.prp1(), 0x5000);
-        assert_eq!(cmd.cdw10_15(), [3, 1 << 2, 0, 0, 0, 0]);
-
-        let mut range = DsmRange::new(0x1_0000_0001, 256);
-        let bytes = range.as_mut_bytes();
-        assert_eq!(bytes[..8], [0, 0, 0, 0, 0, 1, 0, 0]);
-        assert_eq!(bytes[8..], [1, 0, 0, 0, 1, 0, 0, 0]);
         Ok(())
     }
 
@@ -838,16 +722,10 @@ mod tests {
         assert_eq!(num_queues_allocated(0xffff_ffff), (65536, 65536));
         assert_eq!(num_queues_allocated(0), (1, 1));
 
-        let cmd = Command::get_features(FEAT_VOLATILE_WC, 0);
-        assert_eq!(cmd.opcode(), 0x0a);
-        assert_eq!(dw(&cmd, 10), 0x06);
-
         let cmd = Command::delete_sq(9);
         assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x00, 9));
         let cmd = Command::delete_cq(9);
         assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x04, 9));
-        let cmd = Command::abort(2, 0x1234);
-        assert_eq!((cmd.opcode(), dw(&cmd, 10)), (0x08, 0x1234_0002));
         Ok(())
     }
 
@@ -974,16 +852,6 @@ mod tests {
         assert_eq!(status(3, 0x71, false).blk_status(), BlkStatus::Transport);
         assert_eq!(status(7, 0x00, false).blk_status(), BlkStatus::IoErr);
         assert_eq!(status(4, 0x80, false).blk_status(), BlkStatus::IoErr);
-        Ok(())
-    }
-
-    #[test]
-    fn retry() -> Result {
-        assert!(!status(0, 0, false).is_retryable());
-        assert!(status(0, 0x82, false).is_retryable());
-        assert!(!status(0, 0x82, true).is_retryable());
-        assert!(status(3, 0x00, false).is_retryable());
-        assert!(!status(2, 0x81, true).is_retryable());
         Ok(())
     }
 }

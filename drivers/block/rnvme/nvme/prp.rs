@@ -18,7 +18,7 @@
 
 use kernel::prelude::*;
 
-use crate::regs::PageSize;
+use super::regs::PageSize;
 
 /// Size of one PRP entry, in bytes.
 const ENTRY_SIZE: u64 = 8;
@@ -59,7 +59,7 @@ pub(crate) struct Prp {
 }
 
 /// Validates `segs` for page size `page` and returns the number of PRP entries they need.
-pub(crate) fn count_entries(segs: &[Segment], page: PageSize) -> Result<usize> {
+fn count_entries(segs: &[Segment], page: PageSize) -> Result<usize> {
     let last = segs.len().checked_sub(1).ok_or(EINVAL)?;
     let mut count = 0usize;
     for (i, seg) in segs.iter().enumerate() {
@@ -219,10 +219,13 @@ fn build_walk(segs: &[Segment], page: PageSize, lists: &mut [ListPage<'_>]) -> R
 /// Returns how many page-aligned PRP list pages [`build`] needs for `total_len` bytes whose
 /// first byte is at offset `first_offset` (taken modulo the page size) in its page.
 ///
-/// Only the KUnit tests call it: the I/O path gives every tag one list page, which its
-/// largest request fits in.
-#[cfg_attr(not(CONFIG_RNVME_KUNIT_TEST), expect(dead_code))]
-pub(crate) fn list_pages_needed(total_len: usize, first_offset: usize, page: PageSize) -> usize {
+/// The I/O path checks with it, at compile time, that its largest request fits in the one list
+/// page of each tag.
+pub(crate) const fn list_pages_needed(
+    total_len: usize,
+    first_offset: usize,
+    page: PageSize,
+) -> usize {
     if total_len == 0 {
         return 0;
     }

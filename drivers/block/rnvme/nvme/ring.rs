@@ -17,7 +17,8 @@ use kernel::prelude::*;
 
 /// Smallest queue depth the specification allows.
 pub(crate) const MIN_DEPTH: u32 = 2;
-/// Largest queue depth the specification allows.
+/// Largest queue depth the specification allows: the 0's based `QSIZE` of the queue creation
+/// commands is 16 bits.
 pub(crate) const MAX_DEPTH: u32 = 65536;
 
 /// Returns `depth` if it is a valid queue depth.
@@ -45,12 +46,12 @@ fn next(index: u16, depth: u32) -> u16 {
 ///
 /// `depth` is in `2..=65536` and `tail < depth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SqRing {
+pub(crate) struct SqTail {
     tail: u16,
     depth: u32,
 }
 
-impl SqRing {
+impl SqTail {
     /// Returns an empty submission ring of `depth` slots.
     ///
     /// # Errors
@@ -87,21 +88,6 @@ impl SqRing {
     pub(crate) fn is_full(&self, head: u16) -> bool {
         next(self.tail, self.depth) == head
     }
-
-    /// Returns how many commands can still be queued, given the controller's head.
-    ///
-    /// A head outside the ring (a controller bug) is taken modulo the depth.
-    // Used by the I/O path (queue full checks), next stage.
-    #[allow(dead_code)]
-    pub(crate) fn free_slots(&self, head: u16) -> u32 {
-        let (tail, head) = (u32::from(self.tail), u32::from(head) % self.depth);
-        let used = if tail >= head {
-            tail - head
-        } else {
-            tail + self.depth - head
-        };
-        self.depth - 1 - used
-    }
 }
 
 /// The host's side of a completion queue: its head and the phase tag of new entries.
@@ -110,13 +96,13 @@ impl SqRing {
 ///
 /// `depth` is in `2..=65536` and `head < depth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CqRing {
+pub(crate) struct CqHead {
     head: u16,
     phase: bool,
     depth: u32,
 }
 
-impl CqRing {
+impl CqHead {
     /// Returns the state of a freshly zeroed completion ring of `depth` slots: head 0, and new
     /// entries carry phase 1.
     ///
@@ -135,13 +121,6 @@ impl CqRing {
     /// Returns the slot the next completion will be written to.
     pub(crate) fn head(&self) -> u16 {
         self.head
-    }
-
-    /// Returns the phase tag of new entries.
-    // Used by the completion path's diagnostics (timeout handling), a later stage.
-    #[allow(dead_code)]
-    pub(crate) fn phase(&self) -> bool {
-        self.phase
     }
 
     /// Returns the number of slots.
@@ -183,19 +162,19 @@ mod tests {
 
     #[test]
     fn depth_limits() -> Result {
-        assert_eq!(SqRing::new(0), Err(EINVAL));
-        assert_eq!(SqRing::new(1), Err(EINVAL));
-        assert_eq!(SqRing::new(65537), Err(EINVAL));
-        assert_eq!(CqRing::new(1), Err(EINVAL));
-        assert_eq!(CqRing::new(65537), Err(EINVAL));
-        assert_eq!(SqRing::new(2)?.depth(), 2);
-        assert_eq!(CqRing::new(65536)?.depth(), 65536);
+        assert_eq!(SqTail::new(0), Err(EINVAL));
+        assert_eq!(SqTail::new(1), Err(EINVAL));
+        assert_eq!(SqTail::new(65537), Err(EINVAL));
+        assert_eq!(CqHead::new(1), Err(EINVAL));
+        assert_eq!(CqHead::new(65537), Err(EINVAL));
+        assert_eq!(SqTail::new(2)?.depth(), 2);
+        assert_eq!(CqHead::new(65536)?.depth(), 65536);
         Ok(())
     }
 
     #[test]
     fn sq_tail_wraps() -> Result {
-        let mut sq = SqRing::new(4)?;
+        let mut sq = SqTail::new(4)?;
         assert_eq!(sq.tail(), 0);
         assert_eq!(sq.advance(), 1);
         assert_eq!(sq.advance(), 2);
@@ -204,7 +183,7 @@ mod tests {
         assert_eq!(sq.advance(), 1);
 
         // The largest ring wraps after slot 65535.
-        let mut sq = SqRing::new(65536)?;
+        let mut sq = SqTail::new(65536)?;
         for _ in 0..65535 {
             sq.advance();
         }
@@ -212,7 +191,7 @@ mod tests {
         assert_eq!(sq.advance(), 0);
 
         // An odd depth that is not a power of two.
-        let mut sq = SqRing::new(3)?;
+        let mut sq = SqTail::new(3)?;
         sq.advance();
         sq.advance();
         assert_eq!(sq.advance(), 0);
@@ -221,48 +200,40 @@ mod tests {
 
     #[test]
     fn sq_full() -> Result {
-        let mut sq = SqRing::new(4)?;
+        let mut sq = SqTail::new(4)?;
         assert!(!sq.is_full(0));
-        assert_eq!(sq.free_slots(0), 3);
         sq.advance();
         sq.advance();
-        assert_eq!(sq.free_slots(0), 1);
         sq.advance();
         // Three commands in a ring of four: full.
         assert!(sq.is_full(0));
-        assert_eq!(sq.free_slots(0), 0);
         // The controller consumed one.
         assert!(!sq.is_full(1));
-        assert_eq!(sq.free_slots(1), 1);
         // Tail wrapped behind the head.
         sq.advance();
         assert_eq!(sq.tail(), 0);
         assert!(sq.is_full(1));
         assert!(!sq.is_full(2));
-        assert_eq!(sq.free_slots(2), 1);
-        assert_eq!(sq.free_slots(0), 3);
 
-        let sq = SqRing::new(2)?;
+        let sq = SqTail::new(2)?;
         assert!(!sq.is_full(0));
         assert!(sq.is_full(1));
         // A head beyond the ring neither panics nor reads as full.
         assert!(!sq.is_full(7));
-        assert_eq!(sq.free_slots(7), 0);
-        assert_eq!(sq.free_slots(8), 1);
         Ok(())
     }
 
     #[test]
     fn cq_phase_flips() -> Result {
-        let mut cq = CqRing::new(2)?;
-        assert!(cq.phase());
+        let mut cq = CqHead::new(2)?;
+        assert!(cq.phase);
         // A zeroed entry is not new; one the controller wrote in the first pass is.
         assert!(!cq.is_new(0));
         assert!(cq.is_new(1));
         assert_eq!(cq.advance(), 1);
-        assert!(cq.phase());
+        assert!(cq.phase);
         assert_eq!(cq.advance(), 0);
-        assert!(!cq.phase());
+        assert!(!cq.phase);
         // Second pass: phase 0 is new, a stale phase 1 entry is not.
         assert!(cq.is_new(0));
         assert!(!cq.is_new(1));
@@ -271,25 +242,25 @@ mod tests {
         assert!(!cq.is_new(0xffff));
         assert_eq!(cq.advance(), 1);
         assert_eq!(cq.advance(), 0);
-        assert!(cq.phase());
+        assert!(cq.phase);
         assert!(cq.is_new(0x8003));
         Ok(())
     }
 
     #[test]
     fn cq_full_lap() -> Result {
-        let mut cq = CqRing::new(1024)?;
+        let mut cq = CqHead::new(1024)?;
         for i in 1..1024u16 {
             assert_eq!(cq.advance(), i);
-            assert!(cq.phase());
+            assert!(cq.phase);
         }
         assert_eq!(cq.advance(), 0);
-        assert!(!cq.phase());
+        assert!(!cq.phase);
         for _ in 0..1024 {
             cq.advance();
         }
         assert_eq!(cq.head(), 0);
-        assert!(cq.phase());
+        assert!(cq.phase);
         Ok(())
     }
 
