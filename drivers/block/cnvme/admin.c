@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Synchronous admin commands, polled on the admin completion queue. See
- * admin.h.
+ * Synchronous admin commands (NVMe 2.0 base specification, section 5),
+ * polled on the admin completion queue. See cnvme.h.
  */
 
-#include <linux/bitfield.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -16,14 +15,16 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "admin.h"
-#include "regs.h"
+#include "cnvme.h"
+#include "io.h"
 
 /*
  * Most I/O queues a Set Features (Number of Queues) can ask for: the 0's
  * based count is 16 bits, and 0xffff is not allowed.
  */
 #define MAX_IO_QUEUES	0xffffU
+/* Sleep between two looks at the admin completion queue. */
+#define ADMIN_POLL_US	20
 
 /**
  * cnvme_admin_init() - Set up the admin queue of a controller.
@@ -41,9 +42,9 @@ int cnvme_admin_init(struct cnvme_admin *admin, struct device *dev,
 		     void __iomem *bar, const struct cnvme_queue *queue)
 {
 	memset(admin, 0, sizeof(*admin));
-	admin->data = dma_alloc_coherent(dev, CNVME_IDENTIFY_SIZE,
+	admin->data = dma_alloc_coherent(dev, NVME_IDENTIFY_DATA_SIZE,
 					 &admin->data_dma, GFP_KERNEL);
-	admin->copy = kzalloc(CNVME_IDENTIFY_SIZE, GFP_KERNEL);
+	admin->copy = kzalloc(NVME_IDENTIFY_DATA_SIZE, GFP_KERNEL);
 	if (!admin->data || !admin->copy)
 		goto err_free;
 
@@ -58,7 +59,7 @@ err_free:
 		ERR_PTR(-ENOMEM));
 	kfree(admin->copy);
 	if (admin->data)
-		dma_free_coherent(dev, CNVME_IDENTIFY_SIZE, admin->data,
+		dma_free_coherent(dev, NVME_IDENTIFY_DATA_SIZE, admin->data,
 				  admin->data_dma);
 	return -ENOMEM;
 }
@@ -74,63 +75,72 @@ void cnvme_admin_free(struct cnvme_admin *admin)
 {
 	mutex_destroy(&admin->lock);
 	cnvme_queue_free(&admin->queue);
-	dma_free_coherent(admin->dev, CNVME_IDENTIFY_SIZE, admin->data,
+	dma_free_coherent(admin->dev, NVME_IDENTIFY_DATA_SIZE, admin->data,
 			  admin->data_dma);
 	kfree(admin->copy);
 }
 
-/**
- * struct admin_wait - What the completion callback looks for.
- * @admin: the admin queue, for messages.
- * @cid: the identifier of the command awaited.
- * @done: set once its completion was reaped.
- * @cqe: that completion.
+/*
+ * Consumes the new completions of the admin queue. Returns true, with the
+ * completion in @cqe, once the one of command @cid was among them; others
+ * are reported and dropped.
  */
-struct admin_wait {
-	struct cnvme_admin *admin;
-	u16 cid;
-	bool done;
-	struct cnvme_completion cqe;
-};
-
-static void admin_complete(const struct cnvme_completion *cqe, void *ctx)
+static bool admin_reap(struct cnvme_admin *admin, u16 cid,
+		       struct nvme_completion *cqe)
 {
-	struct admin_wait *wait = ctx;
-	u16 cid = le16_to_cpu(cqe->cid);
+	struct cnvme_queue *q = &admin->queue;
+	struct cnvme_cq *cq = &q->cq;
+	u16 old = cq->ring.head;
+	bool found = false;
+	u32 count = 0;
 
-	if (cid == wait->cid) {
-		wait->cqe = *cqe;
-		wait->done = true;
-	} else {
-		dev_warn(wait->admin->dev,
-			 "ignoring a completion for admin command id %u\n", cid);
+	/* At most one lap, so that a controller that keeps posting cannot hold us. */
+	while (count < cq->ring.depth && cnvme_cqe_pending(cq)) {
+		const struct nvme_completion *slot = &cq->cqes[cq->ring.head];
+
+		/* The phase tag says the entry is complete: read the rest only after it. */
+		dma_rmb();
+		q->sq_head = le16_to_cpu(slot->sq_head);
+		if (slot->command_id == cid) {
+			*cqe = *slot;
+			found = true;
+		} else {
+			dev_warn(admin->dev,
+				 "ignoring a completion for admin command id %u\n",
+				 slot->command_id);
+		}
+		cnvme_cq_ring_advance(&cq->ring);
+		count++;
 	}
+	if (count)
+		cnvme_cq_ring_doorbell(cq, old);
+	return found;
 }
 
 /*
- * Polls the admin completion queue until the completion @wait awaits is
- * there, sleeping %CNVME_ADMIN_POLL_US between looks, for at most
+ * Polls the admin completion queue until the completion of command @cid is
+ * there, sleeping %ADMIN_POLL_US between looks, for at most
  * %CNVME_ADMIN_TIMEOUT_MS. Returns 0 once it is there, -ENODEV or -EIO as
  * soon as CSTS reads all ones or reports a fatal status, -ETIMEDOUT.
  */
-static int admin_poll(struct cnvme_admin *admin, struct admin_wait *wait)
+static int admin_poll(struct cnvme_admin *admin, u16 cid,
+		      struct nvme_completion *cqe)
 {
 	ktime_t timeout = ktime_add_ms(ktime_get(), CNVME_ADMIN_TIMEOUT_MS);
 	u32 csts;
 
 	for (;;) {
-		cnvme_queue_reap(&admin->queue, admin_complete, wait);
-		if (wait->done)
+		if (admin_reap(admin, cid, cqe))
 			return 0;
 		/* Fail early, not after the timeout, if the controller died. */
-		csts = readl(admin->bar + CNVME_REG_CSTS);
+		csts = readl(admin->bar + NVME_REG_CSTS);
 		if (cnvme_csts_is_all_ones(csts))
 			return -ENODEV;
-		if (csts & CNVME_CSTS_CFS)
+		if (csts & NVME_CSTS_CFS)
 			return -EIO;
 		if (ktime_after(ktime_get(), timeout))
 			return -ETIMEDOUT;
-		fsleep(CNVME_ADMIN_POLL_US);
+		fsleep(ADMIN_POLL_US);
 	}
 }
 
@@ -145,11 +155,12 @@ static int admin_poll(struct cnvme_admin *admin, struct admin_wait *wait)
  * ones (it is gone); -EBUSY if the admin submission queue is full.
  */
 static int admin_execute_locked(struct cnvme_admin *admin,
-				struct cnvme_command *cmd, u32 *result)
+				struct nvme_command *cmd, u32 *result)
 {
-	struct admin_wait wait = { .admin = admin };
-	u8 opcode = cnvme_cmd_opcode(cmd);
-	u16 status;
+	struct cnvme_queue *q = &admin->queue;
+	u8 opcode = cmd->common.opcode;
+	struct nvme_completion cqe;
+	u16 status, cid;
 	int ret;
 
 	lockdep_assert_held(&admin->lock);
@@ -159,23 +170,24 @@ static int admin_execute_locked(struct cnvme_admin *admin,
 			opcode);
 		return -EIO;
 	}
-	wait.cid = admin->next_cid++;
-	cnvme_cmd_set_cid(cmd, wait.cid);
-	ret = cnvme_queue_submit(&admin->queue, cmd);
+	cid = admin->next_cid++;
+	cmd->common.command_id = cid;
+	ret = cnvme_sq_push(&q->sq, cmd, q->sq_head);
 	if (ret) {
 		dev_err(admin->dev, "admin command 0x%02x: %pe\n", opcode,
 			ERR_PTR(ret));
 		return ret;
 	}
+	cnvme_sq_ring_doorbell(&q->sq);
 
-	ret = admin_poll(admin, &wait);
+	ret = admin_poll(admin, cid, &cqe);
 	if (ret) {
 		/* The command may still complete, and write its data, at any later time. */
 		admin->stuck = true;
 		if (ret == -ETIMEDOUT)
 			dev_err(admin->dev,
 				"admin command 0x%02x (id %u) timed out after %u ms\n",
-				opcode, wait.cid, CNVME_ADMIN_TIMEOUT_MS);
+				opcode, cid, CNVME_ADMIN_TIMEOUT_MS);
 		else if (ret == -ENODEV)
 			dev_err(admin->dev,
 				"admin command 0x%02x: the controller stopped answering\n",
@@ -187,17 +199,16 @@ static int admin_execute_locked(struct cnvme_admin *admin,
 		return ret;
 	}
 
-	status = cnvme_cqe_status(&wait.cqe);
-	if (!cnvme_status_is_success(status)) {
+	status = cnvme_cqe_status(&cqe);
+	if (status & NVME_SCT_SC_MASK) {
 		dev_err(admin->dev,
-			"admin command 0x%02x failed: status code type 0x%lx, status code 0x%02lx%s\n",
-			opcode, FIELD_GET(CNVME_STATUS_SCT, status),
-			FIELD_GET(CNVME_STATUS_SC, status),
-			status & CNVME_STATUS_DNR ? ", do not retry" : "");
+			"admin command 0x%02x failed: status code type 0x%x, status code 0x%02x%s\n",
+			opcode, NVME_SCT(status), status & NVME_SC_MASK,
+			status & NVME_STATUS_DNR ? ", do not retry" : "");
 		return -EIO;
 	}
 	if (result)
-		*result = le32_to_cpu(wait.cqe.result);
+		*result = le32_to_cpu(cqe.result.u32);
 	return 0;
 }
 
@@ -215,7 +226,7 @@ static int admin_execute_locked(struct cnvme_admin *admin,
  * time; -ENODEV if the controller registers read as all ones; -EBUSY if the
  * admin submission queue is full.
  */
-int cnvme_admin_execute(struct cnvme_admin *admin, struct cnvme_command *cmd,
+int cnvme_admin_execute(struct cnvme_admin *admin, struct nvme_command *cmd,
 			u32 *result)
 {
 	int ret;
@@ -233,14 +244,14 @@ int cnvme_admin_execute(struct cnvme_admin *admin, struct cnvme_command *cmd,
  */
 static int admin_identify_locked(struct cnvme_admin *admin, u8 cns, u32 nsid)
 {
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	int ret;
 
 	cnvme_cmd_identify(&cmd, cns, nsid, admin->data_dma);
 	ret = admin_execute_locked(admin, &cmd, NULL);
 	if (ret)
 		return ret;
-	memcpy(admin->copy, admin->data, CNVME_IDENTIFY_SIZE);
+	memcpy(admin->copy, admin->data, NVME_IDENTIFY_DATA_SIZE);
 	return 0;
 }
 
@@ -250,18 +261,19 @@ static int admin_identify_locked(struct cnvme_admin *admin, u8 cns, u32 nsid)
  * @id: where to store it.
  *
  * Return: 0, an error of cnvme_admin_execute(), or -EINVAL if the data is
- * not usable (see cnvme_id_ctrl_parse()).
+ * not usable (see cnvme_id_ctrl_check()).
  */
 int cnvme_admin_identify_controller(struct cnvme_admin *admin,
-				    struct cnvme_id_ctrl *id)
+				    struct nvme_id_ctrl *id)
 {
 	int ret;
 
 	mutex_lock(&admin->lock);
-	ret = admin_identify_locked(admin, CNVME_CNS_CONTROLLER, 0);
+	ret = admin_identify_locked(admin, NVME_ID_CNS_CTRL, 0);
 	if (ret)
 		goto out_unlock;
-	ret = cnvme_id_ctrl_parse(id, admin->copy, CNVME_IDENTIFY_SIZE);
+	memcpy(id, admin->copy, sizeof(*id));
+	ret = cnvme_id_ctrl_check(id);
 	if (ret)
 		dev_err(admin->dev,
 			"Identify Controller data rejected (%pe): the controller cannot use 64-byte submission and 16-byte completion queue entries\n",
@@ -276,7 +288,7 @@ out_unlock:
  *	namespace.
  * @admin: the admin queue.
  * @nsid: the namespace.
- * @id: where to store it.
+ * @ns: where to store what the driver takes from it.
  *
  * The caller decides what a namespace the driver cannot use means; data that
  * makes no sense is reported here, a format with metadata (-EOPNOTSUPP) is
@@ -285,15 +297,15 @@ out_unlock:
  * Return: 0, or an error of cnvme_admin_execute() or cnvme_id_ns_parse().
  */
 int cnvme_admin_identify_namespace(struct cnvme_admin *admin, u32 nsid,
-				   struct cnvme_id_ns *id)
+				   struct cnvme_ns_info *ns)
 {
 	int ret;
 
 	mutex_lock(&admin->lock);
-	ret = admin_identify_locked(admin, CNVME_CNS_NAMESPACE, nsid);
+	ret = admin_identify_locked(admin, NVME_ID_CNS_NS, nsid);
 	if (ret)
 		goto out_unlock;
-	ret = cnvme_id_ns_parse(id, admin->copy, CNVME_IDENTIFY_SIZE);
+	ret = cnvme_id_ns_parse((const struct nvme_id_ns *)admin->copy, ns);
 	if (ret && ret != -EOPNOTSUPP)
 		dev_err(admin->dev,
 			"namespace %u: Identify Namespace data rejected (%pe): no blocks, or an LBA format outside 512 B to 64 KiB blocks\n",
@@ -326,10 +338,10 @@ int cnvme_admin_active_namespaces(struct cnvme_admin *admin, u32 **ids,
 
 	do {
 		mutex_lock(&admin->lock);
-		ret = admin_identify_locked(admin, CNVME_CNS_ACTIVE_NS_LIST, after);
+		ret = admin_identify_locked(admin, NVME_ID_CNS_NS_ACTIVE_LIST, after);
 		if (ret)
 			goto err_unlock;
-		ret = cnvme_ns_list_parse(&list, admin->copy, CNVME_IDENTIFY_SIZE);
+		ret = cnvme_ns_list_parse(&list, admin->copy, NVME_IDENTIFY_DATA_SIZE);
 		if (ret) {
 			dev_err(admin->dev, "active namespace list rejected: %pe\n",
 				ERR_PTR(ret));
@@ -397,7 +409,7 @@ int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
 			       u32 *nr_sq, u32 *nr_cq)
 {
 	u16 zero_based = clamp(wanted, 1U, MAX_IO_QUEUES) - 1;
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	u32 result;
 	int ret;
 
@@ -422,10 +434,10 @@ int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
 int cnvme_admin_create_cq(struct cnvme_admin *admin,
 			  const struct cnvme_queue *queue, int vector)
 {
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	int ret;
 
-	ret = cnvme_cmd_create_cq(&cmd, queue->sq.qid, cnvme_queue_depth(queue),
+	ret = cnvme_cmd_create_cq(&cmd, queue->sq.qid, queue->sq.ring.depth,
 				  queue->cq.dma, vector < 0 ? 0 : vector,
 				  vector >= 0);
 	if (ret) {
@@ -449,10 +461,10 @@ int cnvme_admin_create_cq(struct cnvme_admin *admin,
 int cnvme_admin_create_sq(struct cnvme_admin *admin,
 			  const struct cnvme_queue *queue)
 {
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	int ret;
 
-	ret = cnvme_cmd_create_sq(&cmd, queue->sq.qid, cnvme_queue_depth(queue),
+	ret = cnvme_cmd_create_sq(&cmd, queue->sq.qid, queue->sq.ring.depth,
 				  queue->sq.dma, queue->sq.qid);
 	if (ret) {
 		dev_err(admin->dev, "no Create I/O Submission Queue for queue %u: %pe\n",
@@ -463,33 +475,19 @@ int cnvme_admin_create_sq(struct cnvme_admin *admin,
 }
 
 /**
- * cnvme_admin_delete_sq() - Delete an I/O submission queue (before its
- *	completion queue).
+ * cnvme_admin_delete_queue() - Delete an I/O submission queue (before its
+ *	completion queue) or completion queue (after the submission queues
+ *	completing into it).
  * @admin: the admin queue.
+ * @opcode: %nvme_admin_delete_sq or %nvme_admin_delete_cq.
  * @qid: the queue.
  *
  * Return: 0, or an error of cnvme_admin_execute().
  */
-int cnvme_admin_delete_sq(struct cnvme_admin *admin, u16 qid)
+int cnvme_admin_delete_queue(struct cnvme_admin *admin, u8 opcode, u16 qid)
 {
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 
-	cnvme_cmd_delete_sq(&cmd, qid);
-	return cnvme_admin_execute(admin, &cmd, NULL);
-}
-
-/**
- * cnvme_admin_delete_cq() - Delete an I/O completion queue (after the
- *	submission queues completing into it).
- * @admin: the admin queue.
- * @qid: the queue.
- *
- * Return: 0, or an error of cnvme_admin_execute().
- */
-int cnvme_admin_delete_cq(struct cnvme_admin *admin, u16 qid)
-{
-	struct cnvme_command cmd;
-
-	cnvme_cmd_delete_cq(&cmd, qid);
+	cnvme_cmd_delete_queue(&cmd, opcode, qid);
 	return cnvme_admin_execute(admin, &cmd, NULL);
 }

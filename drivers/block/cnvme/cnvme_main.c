@@ -8,27 +8,24 @@
  * pair per granted MSI-X vector, plus poll_queues poll queues, and registers
  * one disk per usable namespace.
  *
- * The files:
- * - regs.h: controller registers and doorbell offsets,
- * - cmd.c: submission and completion entries, command builders, status
- *   decoding,
- * - ring.c: queue index and phase arithmetic, shadow doorbell events,
- * - prp.c: PRP entries and lists from DMA segments,
- * - identify.c: Identify Controller, Identify Namespace and namespace list
- *   parsing,
- * - queue.c: a queue pair in coherent DMA memory and its doorbells,
- * - admin.c: synchronous admin commands on the admin queue pair, polled,
- * - ctrl.c: controller disable, admin queue setup, enable and shutdown,
- * - dbbuf.c: shadow doorbells (Doorbell Buffer Config),
- * - io.c: the I/O queue pairs, their interrupts, polling, timeouts and the
- *   blk-mq operations.
- *
- * The first five are pure and carry the KUnit suites in cnvme_kunit.c; the
- * last five touch the hardware.
+ * The files, by feature, as null_blk's:
+ * - cnvme.h: the limits, the register and command helpers <linux/nvme.h>
+ *   lacks, and the controller and admin queue structures;
+ * - io.h: the I/O queue structures, and every helper one command takes
+ *   through a queue pair, static inline, in the order it takes them;
+ * - cnvme_main.c: the PCI driver: probe and remove, the namespaces and
+ *   disks;
+ * - ctrl.c: controller disable, admin queue setup, enable and shutdown;
+ * - admin.c: synchronous admin commands on the admin queue, polled;
+ * - identify.c: checks of the Identify data;
+ * - queue.c: queue pairs in coherent DMA memory, shadow doorbell buffers;
+ * - io.c: the blk-mq operations, the I/O queues, their interrupts,
+ *   polling, timeouts;
+ * - *_kunit.c: one KUnit suite each, testing the helpers of cnvme.h and
+ *   io.h and the checks of identify.c.
  */
 
 #include <linux/atomic.h>
-#include <linux/bitfield.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/cpumask.h>
@@ -47,12 +44,8 @@
 #include <linux/sprintf.h>
 #include <linux/string_choices.h>
 
-#include "admin.h"
-#include "ctrl.h"
-#include "dbbuf.h"
-#include "identify.h"
+#include "cnvme.h"
 #include "io.h"
-#include "regs.h"
 
 /*
  * Instance number of the next controller: controllers are cnvme0, cnvme1, ...
@@ -82,7 +75,7 @@ static u32 cnvme_poll_queues(void)
  */
 struct cnvme_namespace {
 	u32 nsid;
-	struct cnvme_id_ns id;
+	struct cnvme_ns_info id;
 };
 
 /**
@@ -126,7 +119,7 @@ struct cnvme_controller {
 	int nr_vectors;
 	struct cnvme_ctrl ctrl;
 	u32 instance;
-	struct cnvme_id_ctrl id;
+	struct nvme_id_ctrl id;
 	size_t max_transfer;
 	struct cnvme_namespace *namespaces;
 	unsigned int nr_namespaces;
@@ -170,7 +163,7 @@ static int cnvme_identify(struct cnvme_controller *c)
 	char sn[ESCAPED_SIZE(sizeof(c->id.sn))];
 	char fr[ESCAPED_SIZE(sizeof(c->id.fr))];
 	struct device *dev = c->ctrl.dev;
-	struct cnvme_id_ctrl *id = &c->id;
+	struct nvme_id_ctrl *id = &c->id;
 	int ret;
 
 	ret = cnvme_admin_identify_controller(&c->ctrl.admin, id);
@@ -181,15 +174,18 @@ static int cnvme_identify(struct cnvme_controller *c)
 
 	dev_info(dev, "cnvme%u: %s, serial %s, firmware %s, NN %u\n",
 		 c->instance,
-		 escape_id(mn, sizeof(mn), id->mn, cnvme_id_ctrl_model_len(id)),
-		 escape_id(sn, sizeof(sn), id->sn, cnvme_id_ctrl_serial_len(id)),
-		 escape_id(fr, sizeof(fr), id->fr, cnvme_id_ctrl_firmware_len(id)),
-		 id->nn);
+		 escape_id(mn, sizeof(mn), id->mn,
+			   cnvme_id_trimmed_len(id->mn, sizeof(id->mn))),
+		 escape_id(sn, sizeof(sn), id->sn,
+			   cnvme_id_trimmed_len(id->sn, sizeof(id->sn))),
+		 escape_id(fr, sizeof(fr), id->fr,
+			   cnvme_id_trimmed_len(id->fr, sizeof(id->fr))),
+		 le32_to_cpu(id->nn));
 	dev_info(dev,
 		 "cnvme%u: MDTS %u (max transfer %zu KiB), volatile write cache %s, ONCS 0x%04x (discard %s, write zeroes %s), shadow doorbells %s, SGLs %s\n",
 		 c->instance, id->mdts, c->max_transfer / 1024,
 		 str_yes_no(cnvme_id_ctrl_has_volatile_write_cache(id)),
-		 id->oncs, str_yes_no(cnvme_id_ctrl_supports_dsm(id)),
+		 le16_to_cpu(id->oncs), str_yes_no(cnvme_id_ctrl_supports_dsm(id)),
 		 str_yes_no(cnvme_id_ctrl_supports_write_zeroes(id)),
 		 str_yes_no(cnvme_id_ctrl_supports_dbbuf(id)),
 		 str_yes_no(cnvme_id_ctrl_supports_sgls(id)));
@@ -235,9 +231,8 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 		}
 		ns->nsid = nsid;
 		dev_info(dev, "cnvme%un%u: %llu sectors of %u bytes (%llu MiB)\n",
-			 c->instance, nsid, ns->id.nsze,
-			 cnvme_id_ns_lba_size(&ns->id),
-			 cnvme_id_ns_capacity_sectors(&ns->id) >> 11);
+			 c->instance, nsid, ns->id.nsze, 1U << ns->id.lba_shift,
+			 cnvme_ns_capacity_sectors(&ns->id) >> 11);
 		c->nr_namespaces++;
 	}
 	if (!c->nr_namespaces)
@@ -306,17 +301,17 @@ static struct cnvme_dbbuf *cnvme_shadow_doorbells(struct cnvme_controller *c,
 						  u32 queues)
 {
 	struct device *dev = c->ctrl.dev;
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	struct cnvme_dbbuf *buf;
 	int ret;
 
 	buf = cnvme_dbbuf_alloc(dev, queues,
-				cnvme_cap_doorbell_stride(c->ctrl.cap));
+				NVME_CAP_STRIDE(c->ctrl.cap));
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
 		goto err;
 	}
-	cnvme_dbbuf_command(buf, &cmd);
+	cnvme_cmd_doorbell_buffer_config(&cmd, buf->dbs_dma, buf->eis_dma);
 	ret = cnvme_admin_execute(&c->ctrl.admin, &cmd, NULL);
 	if (ret)
 		goto err_free;
@@ -378,7 +373,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 		goto err_vectors;
 	}
 
-	ret = cnvme_io_create(&c->io, &c->ctrl, c->instance, dbbuf);
+	ret = cnvme_io_create(&c->io, &c->ctrl, dbbuf);
 	if (ret)
 		goto err_tagset;
 	/* The I/O queues took the buffers over: cnvme_io_free() frees them. */
@@ -469,7 +464,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 	for (i = 0; i < c->nr_namespaces; i++) {
 		const struct cnvme_namespace *ns = &c->namespaces[i];
 		struct cnvme_disk *d = &c->disks[i];
-		u32 lba_size = cnvme_id_ns_lba_size(&ns->id);
+		u32 lba_size = 1U << ns->id.lba_shift;
 		struct queue_limits lim = {
 			.logical_block_size	= lba_size,
 			.physical_block_size	= lba_size,
@@ -482,7 +477,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 		if (write_cache)
 			lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 		d->queue.nsid = ns->nsid;
-		d->queue.lba_shift = cnvme_id_ns_lba_shift(&ns->id);
+		d->queue.lba_shift = ns->id.lba_shift;
 		d->queue.io = &c->io;
 
 		disk = blk_mq_alloc_disk(&c->io.tagset, &lim, &d->queue);
@@ -493,7 +488,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 		disk->fops = &cnvme_bdev_ops;
 		snprintf(disk->disk_name, DISK_NAME_LEN, "cnvme%un%u",
 			 c->instance, ns->nsid);
-		set_capacity(disk, cnvme_id_ns_capacity_sectors(&ns->id));
+		set_capacity(disk, cnvme_ns_capacity_sectors(&ns->id));
 		ret = device_add_disk(dev, disk, NULL);
 		if (ret) {
 			put_disk(disk);
@@ -569,26 +564,22 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 
 	/* One 64-bit read where the CPU has it, two 32-bit ones (low first) elsewhere. */
-	cap = readq(bar + CNVME_REG_CAP);
+	cap = readq(bar + NVME_REG_CAP);
 	if (cap == U64_MAX) {
 		/* All ones: the device is gone or not answering. */
 		dev_err(dev, "controller registers read as all ones\n");
 		ret = -ENODEV;
 		goto err_unmap;
 	}
-	vs = readl(bar + CNVME_REG_VS);
+	vs = readl(bar + NVME_REG_VS);
 	c->instance = atomic_fetch_inc_relaxed(&cnvme_next_instance);
 
 	dev_info(dev,
-		 "cnvme%u: NVMe %lu.%lu.%lu: CAP 0x%016llx: MQES %u, TO %u ms, DSTRD %u, CSS 0x%llx, MPS %llu..%llu\n",
-		 c->instance, FIELD_GET(CNVME_VS_MJR, vs),
-		 FIELD_GET(CNVME_VS_MNR, vs), FIELD_GET(CNVME_VS_TER, vs), cap,
-		 cnvme_cap_max_queue_entries(cap),
-		 cnvme_cap_ready_timeout_ms(cap),
-		 cnvme_cap_doorbell_stride(cap),
-		 FIELD_GET(CNVME_CAP_CSS, cap),
-		 FIELD_GET(CNVME_CAP_MPSMIN, cap),
-		 FIELD_GET(CNVME_CAP_MPSMAX, cap));
+		 "cnvme%u: NVMe %u.%u.%u: CAP 0x%016llx: MQES %llu, TO %u ms, DSTRD %llu, CSS 0x%llx, MPS %llu..%llu\n",
+		 c->instance, NVME_MAJOR(vs), NVME_MINOR(vs), NVME_TERTIARY(vs),
+		 cap, NVME_CAP_MQES(cap) + 1, cnvme_cap_ready_timeout_ms(cap),
+		 NVME_CAP_STRIDE(cap), NVME_CAP_CSS(cap), NVME_CAP_MPSMIN(cap),
+		 NVME_CAP_MPSMAX(cap));
 
 	/* Disables the controller and programs the admin queue. */
 	ret = cnvme_ctrl_init(&c->ctrl, dev, bar, pci_resource_len(pdev, 0), cap);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Controller disable, admin queue setup, enable and shutdown. See ctrl.h.
+ * Controller disable, admin queue setup, enable and shutdown. See cnvme.h.
  */
 
-#include <linux/bitfield.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/io.h>
@@ -13,8 +12,11 @@
 #include <linux/mm.h>
 #include <linux/time64.h>
 
-#include "ctrl.h"
-#include "regs.h"
+#include "cnvme.h"
+#include "io.h"
+
+/* Interval between two reads of CSTS while waiting for the controller. */
+#define CSTS_POLL_US	1000
 
 /*
  * Waits, for at most CAP.TO, until CSTS.RDY reads @ready. Returns 0; -ENODEV
@@ -27,15 +29,15 @@ static int wait_ready(void __iomem *bar, u64 cap, bool ready)
 	u32 csts;
 	int ret;
 
-	ret = readl_poll_timeout(bar + CNVME_REG_CSTS, csts,
+	ret = readl_poll_timeout(bar + NVME_REG_CSTS, csts,
 				 cnvme_csts_is_all_ones(csts) ||
-				 (ready && (csts & CNVME_CSTS_CFS)) ||
-				 !!(csts & CNVME_CSTS_RDY) == ready,
-				 CNVME_CTRL_POLL_US,
+				 (ready && (csts & NVME_CSTS_CFS)) ||
+				 !!(csts & NVME_CSTS_RDY) == ready,
+				 CSTS_POLL_US,
 				 (u64)cnvme_cap_ready_timeout_ms(cap) * USEC_PER_MSEC);
 	if (cnvme_csts_is_all_ones(csts))
 		return -ENODEV;
-	if (ready && (csts & CNVME_CSTS_CFS))
+	if (ready && (csts & NVME_CSTS_CFS))
 		return -EIO;
 	return ret;
 }
@@ -57,15 +59,15 @@ int cnvme_ctrl_disable(struct device *dev, void __iomem *bar, u64 cap)
 	u32 csts, cc;
 	int ret;
 
-	csts = readl(bar + CNVME_REG_CSTS);
+	csts = readl(bar + NVME_REG_CSTS);
 	if (cnvme_csts_is_all_ones(csts)) {
 		dev_err(dev, "cannot disable: controller status reads all ones\n");
 		return -ENODEV;
 	}
-	cc = readl(bar + CNVME_REG_CC);
-	if (!(cc & CNVME_CC_EN) && !(csts & CNVME_CSTS_RDY))
+	cc = readl(bar + NVME_REG_CC);
+	if (!(cc & NVME_CC_ENABLE) && !(csts & NVME_CSTS_RDY))
 		return 0;
-	if ((cc & CNVME_CC_EN) && !(csts & CNVME_CSTS_RDY)) {
+	if ((cc & NVME_CC_ENABLE) && !(csts & NVME_CSTS_RDY)) {
 		/*
 		 * Enabling is in progress: the controller must finish it
 		 * before CC.EN may be cleared. A controller that never gets
@@ -77,7 +79,7 @@ int cnvme_ctrl_disable(struct device *dev, void __iomem *bar, u64 cap)
 				 ERR_PTR(ret));
 	}
 	/* A shutdown request (CC.SHN) ends with the reset too. */
-	writel(cc & ~(CNVME_CC_EN | CNVME_CC_SHN), bar + CNVME_REG_CC);
+	writel(cc & ~(NVME_CC_ENABLE | NVME_CC_SHN_MASK), bar + NVME_REG_CC);
 	ret = wait_ready(bar, cap, false);
 	if (ret)
 		dev_err(dev, "controller not disabled within CAP.TO (%u ms): %pe\n",
@@ -89,20 +91,21 @@ int cnvme_ctrl_disable(struct device *dev, void __iomem *bar, u64 cap)
 static int program_admin_queue(struct device *dev, void __iomem *bar,
 			       const struct cnvme_queue *queue)
 {
-	u32 depth = cnvme_queue_depth(queue);
+	u32 depth = queue->sq.ring.depth;
 	u64 asq, acq;
 	u32 aqa;
 
-	if (cnvme_aqa(depth, depth, &aqa) || cnvme_asq(queue->sq.dma, &asq) ||
-	    cnvme_acq(queue->cq.dma, &acq)) {
+	if (cnvme_aqa(depth, depth, &aqa) ||
+	    cnvme_admin_queue_base(queue->sq.dma, &asq) ||
+	    cnvme_admin_queue_base(queue->cq.dma, &acq)) {
 		dev_err(dev, "admin queue not expressible: depth %u, SQ 0x%llx, CQ 0x%llx\n",
 			depth, (u64)queue->sq.dma, (u64)queue->cq.dma);
 		return -EINVAL;
 	}
-	writel(aqa, bar + CNVME_REG_AQA);
+	writel(aqa, bar + NVME_REG_AQA);
 	/* One 64-bit write where the CPU has it, two 32-bit ones (low first) elsewhere. */
-	writeq(asq, bar + CNVME_REG_ASQ);
-	writeq(acq, bar + CNVME_REG_ACQ);
+	writeq(asq, bar + NVME_REG_ASQ);
+	writeq(acq, bar + NVME_REG_ACQ);
 	return 0;
 }
 
@@ -115,7 +118,7 @@ static int program_admin_queue(struct device *dev, void __iomem *bar,
  * @cap: its CAP.
  *
  * Disables the controller, allocates an admin queue pair of
- * %CNVME_ADMIN_DEPTH entries (fewer if CAP.MQES says so), and points AQA,
+ * %NVME_AQ_DEPTH entries (fewer if CAP.MQES says so), and points AQA,
  * ASQ and ACQ at it. The controller stays disabled: see cnvme_ctrl_enable().
  * Undo with cnvme_ctrl_destroy().
  *
@@ -132,19 +135,18 @@ int cnvme_ctrl_init(struct cnvme_ctrl *ctrl, struct device *dev,
 	u32 depth;
 	int ret;
 
-	if (!cnvme_cap_supports_nvm(cap)) {
+	if (!(NVME_CAP_CSS(cap) & NVME_CAP_CSS_NVM)) {
 		dev_err(dev, "the controller does not support the NVM command set\n");
 		return -ENODEV;
 	}
 	/* The page size to program, and the controller's smallest one (the unit of MDTS). */
 	host_shift = cnvme_page_shift(PAGE_SIZE);
-	min_shift = cnvme_page_shift_from_mps(FIELD_GET(CNVME_CAP_MPSMIN, cap));
+	min_shift = cnvme_page_shift_from_mps(NVME_CAP_MPSMIN(cap));
 	page_shift = host_shift < 0 ? host_shift :
 		     cnvme_cap_page_shift_for(cap, host_shift);
 	if (min_shift < 0 || page_shift < 0) {
 		dev_err(dev, "no usable memory page size: host %lu bytes, controller MPS %llu..%llu\n",
-			PAGE_SIZE, FIELD_GET(CNVME_CAP_MPSMIN, cap),
-			FIELD_GET(CNVME_CAP_MPSMAX, cap));
+			PAGE_SIZE, NVME_CAP_MPSMIN(cap), NVME_CAP_MPSMAX(cap));
 		return -EINVAL;
 	}
 
@@ -152,9 +154,10 @@ int cnvme_ctrl_init(struct cnvme_ctrl *ctrl, struct device *dev,
 	if (ret)
 		return ret;
 
-	depth = min(CNVME_ADMIN_DEPTH, cnvme_cap_max_queue_entries(cap));
+	/* MQES is 0's based. */
+	depth = min_t(u32, NVME_AQ_DEPTH, NVME_CAP_MQES(cap) + 1);
 	ret = cnvme_queue_init(&queue, dev, bar, bar_size, 0, depth,
-			       cnvme_cap_doorbell_stride(cap));
+			       NVME_CAP_STRIDE(cap));
 	if (ret) {
 		dev_err(dev, "cannot set up an admin queue of %u entries (CAP 0x%016llx): %pe\n",
 			depth, cap, ERR_PTR(ret));
@@ -205,7 +208,7 @@ int cnvme_ctrl_enable(struct cnvme_ctrl *ctrl)
 			BIT(ctrl->page_shift), ERR_PTR(ret));
 		return ret;
 	}
-	writel(cc, ctrl->bar + CNVME_REG_CC);
+	writel(cc, ctrl->bar + NVME_REG_CC);
 	ret = wait_ready(ctrl->bar, ctrl->cap, true);
 	if (ret == -EIO)
 		dev_err(ctrl->dev, "controller fatal status (CSTS.CFS) while enabling\n");
@@ -235,21 +238,21 @@ int cnvme_ctrl_shutdown(struct cnvme_ctrl *ctrl)
 	u32 csts, cc;
 	int ret;
 
-	csts = readl(bar + CNVME_REG_CSTS);
+	csts = readl(bar + NVME_REG_CSTS);
 	if (cnvme_csts_is_all_ones(csts)) {
 		dev_err(ctrl->dev, "cannot shut down: status reads all ones\n");
 		return -ENODEV;
 	}
-	cc = readl(bar + CNVME_REG_CC);
-	if (!(cc & CNVME_CC_EN) || !(csts & CNVME_CSTS_RDY))
+	cc = readl(bar + NVME_REG_CC);
+	if (!(cc & NVME_CC_ENABLE) || !(csts & NVME_CSTS_RDY))
 		return 0;
-	cc &= ~CNVME_CC_SHN;
-	cc |= FIELD_PREP(CNVME_CC_SHN, CNVME_SHN_NORMAL);
-	writel(cc, bar + CNVME_REG_CC);
-	ret = readl_poll_timeout(bar + CNVME_REG_CSTS, csts,
+	cc &= ~NVME_CC_SHN_MASK;
+	cc |= NVME_CC_SHN_NORMAL;
+	writel(cc, bar + NVME_REG_CC);
+	ret = readl_poll_timeout(bar + NVME_REG_CSTS, csts,
 				 cnvme_csts_is_all_ones(csts) ||
 				 cnvme_csts_shutdown_complete(csts),
-				 CNVME_CTRL_POLL_US,
+				 CSTS_POLL_US,
 				 CNVME_SHUTDOWN_TIMEOUT_MS * USEC_PER_MSEC);
 	if (cnvme_csts_is_all_ones(csts))
 		ret = -ENODEV;

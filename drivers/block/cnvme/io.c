@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The I/O path: I/O queue pairs, their interrupts, polling, timeouts and the
- * blk-mq operations. See io.h.
+ * The I/O path: the blk-mq operations in the order a request meets them
+ * (queue_rq, then completion by interrupt or poll, then timeout and
+ * failure), and the I/O queue pairs, their creation and deletion. See io.h.
  */
 
 #include <linux/atomic.h>
@@ -19,11 +20,8 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 
-#include "admin.h"
-#include "cmd.h"
-#include "ctrl.h"
+#include "cnvme.h"
 #include "io.h"
-#include "regs.h"
 
 /* Size of the PRP list pages of one queue: one page per tag. */
 #define LISTS_SIZE	(CNVME_IO_QUEUE_DEPTH * CNVME_PRP_LIST_ENTRIES * sizeof(__le64))
@@ -57,7 +55,7 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	spin_lock_init(&q->sq_lock);
 	ret = cnvme_queue_init(&q->qp, io->dev, ctrl->bar, ctrl->bar_size,
 			       io_queue_qid(q), CNVME_IO_QUEUE_DEPTH,
-			       cnvme_cap_doorbell_stride(ctrl->cap));
+			       NVME_CAP_STRIDE(ctrl->cap));
 	if (ret)
 		return ret;
 	q->scratch = kcalloc(CNVME_PRP_LIST_ENTRIES, sizeof(*q->scratch),
@@ -88,7 +86,6 @@ err_free_queue:
  * @io: the I/O queues to set up; @io->tagset and @io->layout are the
  *	caller's.
  * @ctrl: the controller, enabled.
- * @instance: the controller's instance number, for messages.
  * @dbbuf: the shadow doorbell buffers, already handed to the controller, or
  *	NULL.
  *
@@ -105,7 +102,7 @@ err_free_queue:
  * Queue commands.
  */
 int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
-		    u32 instance, struct cnvme_dbbuf *dbbuf)
+		    struct cnvme_dbbuf *dbbuf)
 {
 	unsigned int count = io->layout.irq_queues + io->layout.poll_queues;
 	struct cnvme_admin *admin = &ctrl->admin;
@@ -116,7 +113,6 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	io->bar = ctrl->bar;
 	io->cap = ctrl->cap;
 	io->page_shift = ctrl->page_shift;
-	io->instance = instance;
 	io->dbbuf = NULL;
 	atomic_set(&io->dead, 0);
 	io->nr_queues = 0;
@@ -141,7 +137,7 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 			goto err_create;
 		ret = cnvme_admin_create_sq(admin, &q->qp);
 		if (ret) {
-			cnvme_admin_delete_cq(admin, qid);
+			cnvme_admin_delete_queue(admin, nvme_admin_delete_cq, qid);
 			goto err_create;
 		}
 		io->nr_queues++;
@@ -176,9 +172,10 @@ void cnvme_io_delete(struct cnvme_io_queues *io, struct cnvme_admin *admin)
 		u16 qid = io_queue_qid(&io->queues[i]);
 		int ret;
 
-		ret = cnvme_admin_delete_sq(admin, qid);
+		ret = cnvme_admin_delete_queue(admin, nvme_admin_delete_sq, qid);
 		if (!ret)
-			ret = cnvme_admin_delete_cq(admin, qid);
+			ret = cnvme_admin_delete_queue(admin, nvme_admin_delete_cq,
+						       qid);
 		if (ret)
 			dev_err(io->dev, "cannot delete I/O queue %u: %pe\n",
 				qid, ERR_PTR(ret));
@@ -338,29 +335,31 @@ static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
 }
 
 /*
- * Ends the request of completion (@cid, @status) of queue @q, in the
- * poller's batch @iob if there is one and it completed without error. Called
- * with @q->cq_lock held.
+ * Ends the request of completion @cqe of queue @q, in the poller's batch
+ * @iob if there is one and it completed without error. Called with
+ * @q->cq_lock held.
  */
-static void io_end(struct cnvme_io_queue *q, u16 cid, u16 status,
-		   struct io_comp_batch *iob)
+static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
+				    const struct nvme_completion *cqe,
+				    struct io_comp_batch *iob)
 {
 	struct cnvme_io_queues *io = q->io;
+	u16 cid = READ_ONCE(cqe->command_id);
 	blk_status_t sts;
 	struct request *rq;
 
 	rq = io_tag_to_rq(q, cid);
-	if (!rq) {
+	if (unlikely(!rq)) {
 		/* A completion for a command we do not own: a confused controller. */
-		dev_warn(io->dev, "cnvme%u: queue %u: completion for unknown command %u\n",
-			 io->instance, io_queue_qid(q), cid);
+		dev_warn(io->dev, "queue %u: completion for unknown command %u\n",
+			 io_queue_qid(q), cid);
 		return;
 	}
 	/* Fault injection: forget the completion; the request times out. */
 	if (blk_should_fake_timeout(rq->q))
 		return;
 	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
-	sts = cnvme_status_to_blk(status);
+	sts = cnvme_status_to_blk(cnvme_cqe_status(cqe));
 	/*
 	 * Hand the request back: no longer in flight, so that nothing else
 	 * ends it, even while it waits in @iob.
@@ -371,39 +370,39 @@ static void io_end(struct cnvme_io_queue *q, u16 cid, u16 status,
 		blk_mq_end_request(rq, sts);
 }
 
-/* What io_reap_one() needs: the queue, the batch, the last head reported. */
-struct io_reap {
-	struct cnvme_io_queue *q;
-	struct io_comp_batch *iob;
-	u16 sq_head;
-};
-
-/* Ends the request of @cqe and records the submission queue head it reports. */
-static void io_reap_one(const struct cnvme_completion *cqe, void *ctx)
-{
-	struct io_reap *r = ctx;
-
-	r->sq_head = le16_to_cpu(cqe->sq_head);
-	io_end(r->q, le16_to_cpu(cqe->cid), cnvme_cqe_status(cqe), r->iob);
-}
-
 /*
  * Consumes the new completions of @q and ends their requests, in the
- * poller's batch @iob if there is one. Returns how many there were.
+ * poller's batch @iob if there is one; then rings the head doorbell once
+ * and passes the submission queue head the last one reported to the
+ * submission side. At most one lap of the ring per call, so that a
+ * controller that keeps posting cannot hold the caller forever. Returns how
+ * many completions there were.
  */
-static u32 io_process_completions(struct cnvme_io_queue *q,
-				  struct io_comp_batch *iob)
+static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
 {
-	struct io_reap r = { .q = q, .iob = iob };
+	struct cnvme_cq *cq = &q->qp.cq;
 	unsigned long flags;
-	u32 reaped;
+	u16 old, sq_head = 0;
+	u32 found = 0;
 
 	spin_lock_irqsave(&q->cq_lock, flags);
-	reaped = cnvme_cq_reap(&q->qp.cq, io_reap_one, &r);
-	if (reaped)
-		WRITE_ONCE(q->sq_head, r.sq_head);
+	old = cq->ring.head;
+	while (found < CNVME_IO_QUEUE_DEPTH && cnvme_cqe_pending(cq)) {
+		const struct nvme_completion *cqe = &cq->cqes[cq->ring.head];
+
+		/* The phase tag says the entry is complete: read the rest only after it. */
+		dma_rmb();
+		sq_head = le16_to_cpu(cqe->sq_head);
+		cnvme_handle_cqe(q, cqe, iob);
+		cnvme_cq_ring_advance(&cq->ring);
+		found++;
+	}
+	if (found) {
+		cnvme_cq_ring_doorbell(cq, old);
+		WRITE_ONCE(q->sq_head, sq_head);
+	}
 	spin_unlock_irqrestore(&q->cq_lock, flags);
-	return reaped;
+	return found;
 }
 
 /*
@@ -424,7 +423,7 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 	 */
 	spin_lock(&q->sq_lock);
 	spin_unlock(&q->sq_lock);
-	io_process_completions(q, NULL);
+	cnvme_poll_cq(q, NULL);
 	spin_lock_irqsave(&q->cq_lock, flags);
 	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
 		struct request *rq = io_tag_to_rq(q, tag);
@@ -437,8 +436,8 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 		failed++;
 	}
 	if (failed)
-		dev_err(io->dev, "cnvme%u: queue %u: %u commands failed\n",
-			io->instance, io_queue_qid(q), failed);
+		dev_err(io->dev, "queue %u: %u commands failed\n",
+			io_queue_qid(q), failed);
 	spin_unlock_irqrestore(&q->cq_lock, flags);
 }
 
@@ -457,8 +456,8 @@ static void io_fail(struct cnvme_io_queues *io)
 		return;
 	ret = cnvme_ctrl_disable(io->dev, io->bar, io->cap);
 	if (ret)
-		dev_err(io->dev, "cnvme%u: cannot disable the controller: %pe\n",
-			io->instance, ERR_PTR(ret));
+		dev_err(io->dev, "cannot disable the controller: %pe\n",
+			ERR_PTR(ret));
 	for (i = 0; i < io->nr_queues; i++)
 		io_queue_cancel(&io->queues[i]);
 }
@@ -468,7 +467,7 @@ static void io_fail(struct cnvme_io_queues *io)
  * @q->sq_lock held.
  */
 static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
-			 struct request *rq, struct cnvme_command *cmd)
+			 struct request *rq, struct nvme_command *cmd)
 {
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct device *dev = ns->io->dev;
@@ -494,10 +493,8 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 	}
 
 	fua = rq->cmd_flags & REQ_FUA;
-	if (req_op(rq) == REQ_OP_READ)
-		cnvme_cmd_read(cmd, ns->nsid, slba, nlb, prp1, prp2, fua);
-	else
-		cnvme_cmd_write(cmd, ns->nsid, slba, nlb, prp1, prp2, fua);
+	cnvme_cmd_rw(cmd, req_op(rq) == REQ_OP_READ ? nvme_cmd_read : nvme_cmd_write,
+		     ns->nsid, slba, nlb, prp1, prp2, fua);
 	return 0;
 }
 
@@ -509,7 +506,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct cnvme_io_queues *io = q->io;
 	struct request *rq = bd->rq;
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
-	struct cnvme_command cmd;
+	struct nvme_command cmd;
 	int ret;
 
 	req->nents = 0;
@@ -535,7 +532,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 		goto out_unlock;
 	}
 	/* Tags are below the queue depth, which fits in 16 bits. */
-	cnvme_cmd_set_cid(&cmd, rq->tag);
+	cmd.common.command_id = rq->tag;
 	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
 	if (ret) {
 		io_rq_unmap(io->dev, req);
@@ -551,7 +548,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	 */
 	blk_mq_start_request(rq);
 	if (bd->last)
-		cnvme_sq_ring(&q->qp.sq);
+		cnvme_sq_ring_doorbell(&q->qp.sq);
 	spin_unlock(&q->sq_lock);
 	return BLK_STS_OK;
 
@@ -565,7 +562,7 @@ static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	struct cnvme_io_queue *q = hctx->driver_data;
 
 	spin_lock(&q->sq_lock);
-	cnvme_sq_ring(&q->qp.sq);
+	cnvme_sq_ring_doorbell(&q->qp.sq);
 	spin_unlock(&q->sq_lock);
 }
 
@@ -589,7 +586,7 @@ static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 
 static int cnvme_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 {
-	return io_process_completions(hctx->driver_data, iob) > 0;
+	return cnvme_poll_cq(hctx->driver_data, iob) > 0;
 }
 
 /*
@@ -638,25 +635,25 @@ static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
 	bool broken;
 	u32 csts;
 
-	io_process_completions(q, NULL);
+	cnvme_poll_cq(q, NULL);
 	if (io_tag_to_rq(q, tag) != rq) {
-		dev_warn(io->dev, "cnvme%u: queue %u: command %u completed without an interrupt\n",
-			 io->instance, io_queue_qid(q), tag);
+		dev_warn(io->dev, "queue %u: command %u completed without an interrupt\n",
+			 io_queue_qid(q), tag);
 		return BLK_EH_DONE;
 	}
 	/* Another timeout gave up on the controller, which fails this request too. */
 	if (cnvme_io_is_dead(io))
 		return BLK_EH_DONE;
-	csts = readl(io->bar + CNVME_REG_CSTS);
-	broken = cnvme_csts_is_all_ones(csts) || (csts & CNVME_CSTS_CFS);
+	csts = readl(io->bar + NVME_REG_CSTS);
+	broken = cnvme_csts_is_all_ones(csts) || (csts & NVME_CSTS_CFS);
 	if (!broken && !req->expired) {
 		req->expired = true;
-		dev_warn(io->dev, "cnvme%u: queue %u: command %u timed out; waiting one more period\n",
-			 io->instance, io_queue_qid(q), tag);
+		dev_warn(io->dev, "queue %u: command %u timed out; waiting one more period\n",
+			 io_queue_qid(q), tag);
 		return BLK_EH_RESET_TIMER;
 	}
-	dev_err(io->dev, "cnvme%u: queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
-		io->instance, io_queue_qid(q), tag, csts);
+	dev_err(io->dev, "queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
+		io_queue_qid(q), tag, csts);
 	io_fail(io);
 	return BLK_EH_DONE;
 }
@@ -698,7 +695,7 @@ irqreturn_t cnvme_io_irq(int irq, void *data)
 	u32 reaped;
 
 	/* End the requests of this pass together, as the poller does. */
-	reaped = io_process_completions(data, &iob);
+	reaped = cnvme_poll_cq(data, &iob);
 	if (iob.complete)
 		iob.complete(&iob);
 	return reaped ? IRQ_HANDLED : IRQ_NONE;

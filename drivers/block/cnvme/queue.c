@@ -1,104 +1,97 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A queue pair in coherent DMA memory and its doorbells. See queue.h.
+ * Queue pairs in coherent DMA memory, their doorbells, and the shadow
+ * doorbell buffers (Doorbell Buffer Config). See cnvme.h; what a command
+ * does on a queue pair is in io.h.
  */
 
-#include <linux/compiler.h>
 #include <linux/dma-mapping.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
-#include <linux/io.h>
+#include <linux/limits.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
-#include "queue.h"
-#include "regs.h"
+#include "cnvme.h"
+#include "io.h"
+
+/* Size of one buffer. */
+#define DBBUF_SIZE	(CNVME_DBBUF_ENTRIES * sizeof(__le32))
 
 /**
- * cnvme_sq_push() - Copy a command into the next submission queue slot
- *	without telling the controller.
- * @sq: the submission queue.
- * @cmd: the command, its identifier set.
- * @head: the submission queue head the controller reported last.
+ * cnvme_dbbuf_alloc() - Allocate the shadow doorbell and EventIdx buffers.
+ * @dev: the controller's device.
+ * @io_queues: the I/O queues the buffers are for: 1 to @io_queues, besides
+ *	the admin queue.
+ * @dstrd: CAP.DSTRD of the controller.
  *
- * A batch of commands is followed by one cnvme_sq_ring().
+ * The buffers are zeroed.
  *
- * Return: 0, or -EBUSY if the queue is full, as far as @head tells.
+ * Return: the buffers, ERR_PTR(-EINVAL) if the doorbells of that many queues
+ * do not fit in a page, or ERR_PTR(-ENOMEM).
  */
-int cnvme_sq_push(struct cnvme_sq *sq, const struct cnvme_command *cmd,
-		  u16 head)
+struct cnvme_dbbuf *cnvme_dbbuf_alloc(struct device *dev, u32 io_queues,
+				      u32 dstrd)
 {
-	if (cnvme_sq_ring_is_full(&sq->ring, head))
-		return -EBUSY;
-	memcpy(&sq->sqes[sq->ring.tail], cmd, sizeof(*cmd));
-	cnvme_sq_ring_advance(&sq->ring);
+	struct cnvme_dbbuf *buf;
+
+	if (io_queues > U16_MAX ||
+	    cnvme_shadow_index(io_queues, true, dstrd) >= CNVME_DBBUF_ENTRIES)
+		return ERR_PTR(-EINVAL);
+	buf = kzalloc_obj(*buf);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf->dbs = dma_alloc_coherent(dev, DBBUF_SIZE, &buf->dbs_dma,
+				      GFP_KERNEL);
+	if (!buf->dbs)
+		goto err_free;
+	buf->eis = dma_alloc_coherent(dev, DBBUF_SIZE, &buf->eis_dma,
+				      GFP_KERNEL);
+	if (!buf->eis)
+		goto err_free_dbs;
+	buf->dev = dev;
+	buf->dstrd = dstrd;
+	return buf;
+
+err_free_dbs:
+	dma_free_coherent(dev, DBBUF_SIZE, buf->dbs, buf->dbs_dma);
+err_free:
+	kfree(buf);
+	return ERR_PTR(-ENOMEM);
+}
+
+/**
+ * cnvme_dbbuf_free() - Free the shadow doorbell and EventIdx buffers.
+ * @buf: the buffers, or NULL.
+ *
+ * The controller must no longer use them: the I/O queues are deleted and no
+ * admin command is sent any more, or the controller is disabled.
+ */
+void cnvme_dbbuf_free(struct cnvme_dbbuf *buf)
+{
+	if (!buf)
+		return;
+	dma_free_coherent(buf->dev, DBBUF_SIZE, buf->eis, buf->eis_dma);
+	dma_free_coherent(buf->dev, DBBUF_SIZE, buf->dbs, buf->dbs_dma);
+	kfree(buf);
+}
+
+/*
+ * Sets up @shadow, the shadow tail doorbell of I/O queue @qid, or its head
+ * doorbell if @completion. Returns 0, or -EINVAL for the admin queue or a
+ * queue beyond those @buf was allocated for.
+ */
+static int shadow_init(struct cnvme_shadow *shadow, struct cnvme_dbbuf *buf,
+		       u16 qid, bool completion)
+{
+	size_t index = cnvme_shadow_index(qid, completion, buf->dstrd);
+
+	if (!qid || index >= CNVME_DBBUF_ENTRIES)
+		return -EINVAL;
+	shadow->buf = buf;
+	shadow->index = index;
 	return 0;
-}
-
-/**
- * cnvme_sq_ring() - Ring the tail doorbell if commands were pushed since the
- *	last time.
- * @sq: the submission queue.
- *
- * With a shadow doorbell, publishes the tail and rings only if the
- * controller asks for it.
- */
-void cnvme_sq_ring(struct cnvme_sq *sq)
-{
-	u16 tail = sq->ring.tail;
-	u16 old = sq->rung;
-
-	if (tail == old)
-		return;
-	sq->rung = tail;
-	if (sq->shadow.buf && !cnvme_shadow_update(&sq->shadow, old, tail))
-		return;
-	/* writel() orders the slots' writes to memory before the doorbell. */
-	writel(tail, sq->doorbell);
-}
-
-/**
- * cnvme_cq_reap() - Consume the new completions.
- * @cq: the completion queue.
- * @fn: called on each new completion, in order.
- * @ctx: passed to @fn.
- *
- * Rings the head doorbell once if any completion was consumed; with a
- * shadow doorbell, publishes the head and rings only if the controller asks
- * for it. At most one lap of the ring is consumed per call, so a controller
- * that keeps posting cannot hold the caller forever.
- *
- * Return: the number of completions consumed.
- */
-u32 cnvme_cq_reap(struct cnvme_cq *cq, cnvme_cqe_fn fn, void *ctx)
-{
-	u16 old = cq->ring.head;
-	u32 count = 0;
-
-	while (count < cq->ring.depth) {
-		const struct cnvme_completion *slot = &cq->cqes[cq->ring.head];
-		const __le32 *dws = (const __le32 *)slot;
-		struct cnvme_completion cqe;
-		__le32 dw3;
-
-		dw3 = READ_ONCE(dws[CNVME_CQE_STATUS_DWORD]);
-		if (!cnvme_cq_ring_is_new(&cq->ring,
-					  cnvme_cqe_status_with_phase_of(dw3)))
-			break;
-		/* The phase tag says the entry is complete: read the rest only after it. */
-		dma_rmb();
-		memcpy(&cqe, slot, sizeof(cqe));
-		cnvme_cq_ring_advance(&cq->ring);
-		count++;
-		fn(&cqe, ctx);
-	}
-	if (count) {
-		u16 head = cq->ring.head;
-
-		if (!cq->shadow.buf ||
-		    cnvme_shadow_update(&cq->shadow, old, head))
-			writel(head, cq->doorbell);
-	}
-	return count;
 }
 
 /**
@@ -169,7 +162,7 @@ err_free_sq:
  */
 void cnvme_queue_free(struct cnvme_queue *q)
 {
-	u32 depth = cnvme_queue_depth(q);
+	u32 depth = q->sq.ring.depth;
 
 	dma_free_coherent(q->dev, depth * sizeof(*q->cq.cqes), q->cq.cqes,
 			  q->cq.dma);
@@ -195,61 +188,8 @@ int cnvme_queue_set_shadow(struct cnvme_queue *q, struct cnvme_dbbuf *buf)
 {
 	int ret;
 
-	ret = cnvme_shadow_init(&q->sq.shadow, buf, q->sq.qid, false);
+	ret = shadow_init(&q->sq.shadow, buf, q->sq.qid, false);
 	if (ret)
 		return ret;
-	return cnvme_shadow_init(&q->cq.shadow, buf, q->sq.qid, true);
-}
-
-/**
- * cnvme_queue_submit() - Queue a command and ring the tail doorbell.
- * @q: the queue pair.
- * @cmd: the command, its identifier set.
- *
- * Return: 0, or -EBUSY if the submission queue is full, as far as the
- * completions reaped so far tell.
- */
-int cnvme_queue_submit(struct cnvme_queue *q, const struct cnvme_command *cmd)
-{
-	int ret;
-
-	ret = cnvme_sq_push(&q->sq, cmd, q->sq_head);
-	if (ret)
-		return ret;
-	cnvme_sq_ring(&q->sq);
-	return 0;
-}
-
-/* What queue_reap_one() needs: the queue pair and its caller's callback. */
-struct queue_reap {
-	struct cnvme_queue *q;
-	cnvme_cqe_fn fn;
-	void *ctx;
-};
-
-/* Records the submission queue head of @cqe, then passes it on. */
-static void queue_reap_one(const struct cnvme_completion *cqe, void *ctx)
-{
-	struct queue_reap *r = ctx;
-
-	r->q->sq_head = le16_to_cpu(cqe->sq_head);
-	r->fn(cqe, r->ctx);
-}
-
-/**
- * cnvme_queue_reap() - Consume the new completions of a queue pair.
- * @q: the queue pair.
- * @fn: called on each new completion, in order.
- * @ctx: passed to @fn.
- *
- * As cnvme_cq_reap(), and records the submission queue head the completions
- * report.
- *
- * Return: the number of completions consumed.
- */
-u32 cnvme_queue_reap(struct cnvme_queue *q, cnvme_cqe_fn fn, void *ctx)
-{
-	struct queue_reap r = { .q = q, .fn = fn, .ctx = ctx };
-
-	return cnvme_cq_reap(&q->cq, queue_reap_one, &r);
+	return shadow_init(&q->cq.shadow, buf, q->sq.qid, true);
 }

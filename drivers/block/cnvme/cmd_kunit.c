@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite cnvme_cmd: the command builders of cnvme.h and io.h, the
+ * command and completion layouts of <linux/nvme.h> as the controller reads
+ * and writes them, and the status mapping of io.h.
+ */
+
+#include <kunit/test.h>
+#include <linux/blkdev.h>
+#include <linux/limits.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+
+#include "cnvme.h"
+#include "io.h"
+
+/* Returns dword @i of the command as the controller reads it from memory. */
+static u32 dw(const struct nvme_command *cmd, unsigned int i)
+{
+	return get_unaligned_le32((const u8 *)cmd + 4 * i);
+}
+
+/* Expects CDW10 to CDW15 of @cmd to be @want. */
+static void expect_cdw10_15(struct kunit *test, const struct nvme_command *cmd,
+			    const u32 *want)
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ_MSG(test, dw(cmd, 10 + i), want[i], "CDW%u", 10 + i);
+}
+
+/* Returns a completion from the 16 bytes the controller writes, as dwords. */
+static struct nvme_completion completion(u32 dw0, u32 dw1, u32 dw2, u32 dw3)
+{
+	const __le32 dws[4] = {
+		cpu_to_le32(dw0), cpu_to_le32(dw1), cpu_to_le32(dw2), cpu_to_le32(dw3),
+	};
+	struct nvme_completion cqe;
+
+	memcpy(&cqe, dws, sizeof(cqe));
+	return cqe;
+}
+
+/* Returns the status of a completion whose DW3 is @dw3. */
+static u16 cqe_status(u32 dw3)
+{
+	struct nvme_completion cqe = completion(0, 0, 0, dw3);
+
+	return cnvme_cqe_status(&cqe);
+}
+
+/* Returns a status field (without phase) from its parts. */
+static u16 status(u16 sct, u16 sc, bool dnr)
+{
+	return (u16)dnr << 14 | sct << 8 | sc;
+}
+
+static void entry_sizes(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct nvme_command), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct nvme_completion), 16);
+	KUNIT_EXPECT_EQ(test, sizeof(struct nvme_dsm_range), 16);
+}
+
+static void read_write_layout(struct kunit *test)
+{
+	struct nvme_command cmd;
+
+	cnvme_cmd_rw(&cmd, nvme_cmd_read, 1, 0x123456789, 7, 0xaaaab000, 0xccccd0001000,
+		     false);
+	cmd.common.command_id = 0xbeef;
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0xbeef0002);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 1);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 2), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 4), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0xaaaab000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 7), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 8), 0xd0001000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 9), 0xcccc);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x23456789);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x1);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 12), 7);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 13), 0);
+	KUNIT_EXPECT_EQ(test, cmd.common.opcode, 0x02);
+	KUNIT_EXPECT_EQ(test, cmd.common.command_id, 0xbeef);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.rw.dptr.prp1), 0xaaaab000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.rw.dptr.prp2), 0xccccd0001000);
+
+	cnvme_cmd_rw(&cmd, nvme_cmd_write, 0xfffffffe, U64_MAX, 0xffff, 0x1000, 0, true);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x01);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(cmd.rw.nsid), 0xfffffffe);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), U32_MAX);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), U32_MAX);
+	/* FUA in bit 30, the 0's based block count below, nothing else. */
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 12), 0x4000ffff);
+	expect_cdw10_15(test, &cmd, (const u32[]){ U32_MAX, U32_MAX, 0x4000ffff, 0, 0, 0 });
+}
+
+static void queue_slots(struct kunit *test)
+{
+	__le32 cq_slot[4] = {
+		cpu_to_le32(0xdeadbeef), 0, cpu_to_le32(0x00020005), cpu_to_le32(0x00031234),
+	};
+	struct nvme_completion cqe, want;
+	struct nvme_command cmd;
+	__le64 sq_slot[8];
+	unsigned int i;
+
+	/* A command becomes its slot byte for byte: quadword i holds dwords 2i and 2i + 1. */
+	cnvme_cmd_rw(&cmd, nvme_cmd_read, 1, 0x123456789, 7, 0xaaaab000, 0xccccd0001000,
+		     true);
+	cmd.common.command_id = 0xbeef;
+	memcpy(sq_slot, &cmd, sizeof(sq_slot));
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(sq_slot[i]),
+				    (u64)dw(&cmd, 2 * i) | (u64)dw(&cmd, 2 * i + 1) << 32,
+				    "quadword %u", i);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[0]), 0x00000001beef0002);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[3]), 0xaaaab000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[4]), 0xccccd0001000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[5]), 0x0000000123456789);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(sq_slot[6]), 0x40000007);
+
+	/* A completion slot, as the controller writes it, read back into its fields. */
+	memcpy(&cqe, cq_slot, sizeof(cqe));
+	want = completion(0xdeadbeef, 0, 0x00020005, 0x00031234);
+	KUNIT_EXPECT_MEMEQ(test, &cqe, &want, sizeof(cqe));
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(cqe.result.u32), 0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_head), 5);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_id), 2);
+	KUNIT_EXPECT_EQ(test, cqe.command_id, 0x1234);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.status) & 1, 1);
+	KUNIT_EXPECT_EQ(test, cnvme_cqe_status(&cqe), 1);
+
+	/* The phase check reads the status field alone: the upper half of DW3. */
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.status), le32_to_cpu(cq_slot[3]) >> 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct nvme_completion, status), 14);
+}
+
+static void cid_keeps_opcode(struct kunit *test)
+{
+	struct nvme_command cmd;
+
+	cnvme_cmd_flush(&cmd, 3);
+	cmd.common.command_id = 0xffff;
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0xffff0000);
+	cmd.common.command_id = 0x0001;
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x00010000);
+	cnvme_cmd_doorbell_buffer_config(&cmd, 0x1000, 0x2000);
+	cmd.common.command_id = 0x1234;
+	KUNIT_EXPECT_EQ(test, cmd.common.opcode, 0x7c);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x1234007c);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.dbbuf.prp1), 0x1000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.dbbuf.prp2), 0x2000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 0);
+}
+
+static void other_io_commands(struct kunit *test)
+{
+	static const u8 range_lo[8] = { 0, 0, 0, 0, 0, 1, 0, 0 };
+	static const u8 range_hi[8] = { 1, 0, 0, 0, 1, 0, 0, 0 };
+	struct nvme_dsm_range range;
+	struct nvme_command cmd;
+
+	cnvme_cmd_flush(&cmd, 5);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x00);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 5);
+	expect_cdw10_15(test, &cmd, (const u32[]){ 0, 0, 0, 0, 0, 0 });
+
+	/* A Dataset Management range as the controller reads it. */
+	range.cattr = 0;
+	range.nlb = cpu_to_le32(256);
+	range.slba = cpu_to_le64(0x100000001);
+	KUNIT_EXPECT_MEMEQ(test, (const u8 *)&range, range_lo, 8);
+	KUNIT_EXPECT_MEMEQ(test, (const u8 *)&range + 8, range_hi, 8);
+}
+
+static void admin_commands(struct kunit *test)
+{
+	struct nvme_command cmd;
+	u32 nr_sq, nr_cq;
+
+	cnvme_cmd_identify(&cmd, NVME_ID_CNS_CTRL, 0, 0x7000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x06);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0x7000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.identify.dptr.prp2), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 1);
+	cnvme_cmd_identify(&cmd, NVME_ID_CNS_NS_ACTIVE_LIST, 4, 0x8000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 4);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 2);
+
+	cnvme_cmd_set_num_queues(&cmd, 3, 7);
+	KUNIT_EXPECT_EQ(test, cmd.common.opcode, 0x09);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x07);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x00070003);
+	cnvme_cmd_set_num_queues(&cmd, 0xffff, 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x0000ffff);
+	cnvme_num_queues_allocated(0x00070003, &nr_sq, &nr_cq);
+	KUNIT_EXPECT_EQ(test, nr_sq, 4);
+	KUNIT_EXPECT_EQ(test, nr_cq, 8);
+	cnvme_num_queues_allocated(0xffffffff, &nr_sq, &nr_cq);
+	KUNIT_EXPECT_EQ(test, nr_sq, 65536);
+	KUNIT_EXPECT_EQ(test, nr_cq, 65536);
+	cnvme_num_queues_allocated(0, &nr_sq, &nr_cq);
+	KUNIT_EXPECT_EQ(test, nr_sq, 1);
+	KUNIT_EXPECT_EQ(test, nr_cq, 1);
+
+	cnvme_cmd_delete_queue(&cmd, nvme_admin_delete_sq, 9);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x00);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 9);
+	cnvme_cmd_delete_queue(&cmd, nvme_admin_delete_cq, 9);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x04);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 9);
+}
+
+static void create_queues(struct kunit *test)
+{
+	struct nvme_command cmd;
+
+	KUNIT_ASSERT_EQ(test, cnvme_cmd_create_cq(&cmd, 1, 1024, 0x100000000, 3, true), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x05);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 7), 1);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x03ff0001);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x00030003);
+	KUNIT_ASSERT_EQ(test, cnvme_cmd_create_cq(&cmd, 0xffff, 65536, 0x1000, 0, false), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0xffffffff);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x00000001);
+
+	KUNIT_ASSERT_EQ(test, cnvme_cmd_create_sq(&cmd, 2, 2, 0x3000, 5), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x01);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0x3000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x00010002);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0x00050001);
+
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_cq(&cmd, 0, 32, 0x1000, 0, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_cq(&cmd, 1, 1, 0x1000, 0, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_cq(&cmd, 1, 65537, 0x1000, 0, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_sq(&cmd, 0, 32, 0x1000, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_sq(&cmd, 1, 32, 0x1000, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cnvme_cmd_create_sq(&cmd, 1, 0, 0x1000, 1), -EINVAL);
+}
+
+static void completion_fields(struct kunit *test)
+{
+	struct nvme_completion cqe;
+	u16 st;
+
+	/* DW0 result, DW1 reserved, DW2 SQID:SQHD, DW3 status:P:CID. */
+	cqe = completion(0xdeadbeef, 0, 0x00020005, 0x00011234);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(cqe.result.u32), 0xdeadbeef);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_head), 5);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.sq_id), 2);
+	KUNIT_EXPECT_EQ(test, cqe.command_id, 0x1234);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.status), 1);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(cnvme_cqe_status(&cqe)), BLK_STS_OK);
+
+	/* Phase clear, DNR, SCT 0, SC 0x02 (invalid field). */
+	cqe = completion(0, 0, 0, 0x8004U << 16 | 0xffff);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(cqe.status) & 1, 0);
+	KUNIT_EXPECT_EQ(test, cqe.command_id, 0xffff);
+	st = cnvme_cqe_status(&cqe);
+	KUNIT_EXPECT_TRUE(test, st & NVME_STATUS_DNR);
+	KUNIT_EXPECT_EQ(test, NVME_SCT(st), 0);
+	KUNIT_EXPECT_EQ(test, st & NVME_SCT_SC_MASK, NVME_SC_INVALID_FIELD);
+	KUNIT_EXPECT_NE(test, cnvme_status_to_blk(st), BLK_STS_OK);
+
+	/* Every status bit set, phase clear. */
+	st = cqe_status(0xfffe0000);
+	KUNIT_EXPECT_EQ(test, st, 0x7fff);
+	KUNIT_EXPECT_TRUE(test, st & NVME_STATUS_MORE);
+	KUNIT_EXPECT_EQ(test, st & NVME_STATUS_CRD, NVME_STATUS_CRD);
+	KUNIT_EXPECT_EQ(test, NVME_SCT(st), 7);
+	KUNIT_EXPECT_EQ(test, st & NVME_SC_MASK, 0xff);
+}
+
+static void status_field_bits(struct kunit *test)
+{
+	u16 st;
+
+	/* SC in bits 24:17 of DW3, SCT in 27:25, CRD in 29:28, M in 30, DNR in 31. */
+	st = cqe_status(0x81 << 17);
+	KUNIT_EXPECT_EQ(test, NVME_SCT(st), 0);
+	KUNIT_EXPECT_EQ(test, st & NVME_SC_MASK, 0x81);
+	st = cqe_status(2 << 25);
+	KUNIT_EXPECT_EQ(test, NVME_SCT(st), 2);
+	KUNIT_EXPECT_EQ(test, st & NVME_SC_MASK, 0);
+	st = cqe_status(1 << 28);
+	KUNIT_EXPECT_EQ(test, st & NVME_STATUS_CRD, 1 << 11);
+	KUNIT_EXPECT_FALSE(test, st & NVME_STATUS_MORE);
+	KUNIT_EXPECT_TRUE(test, cqe_status(1 << 30) & NVME_STATUS_MORE);
+	KUNIT_EXPECT_TRUE(test, cqe_status(1U << 31) & NVME_STATUS_DNR);
+	/* The phase tag is not part of the status. */
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(cqe_status(1 << 16)), BLK_STS_OK);
+}
+
+/*
+ * rnvme ends a request with an errno that blk-mq turns back into a
+ * blk_status_t; cnvme hands the blk_status_t over itself. Either way each
+ * outcome must stand for the errno that rnvme's BlkStatus::to_result() gives.
+ */
+static int status_errno(u16 status)
+{
+	return blk_status_to_errno(cnvme_status_to_blk(status));
+}
+
+static void blk_status_errors(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_SUCCESS), 0);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_LBA_RANGE), -EIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_OPCODE), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_READ_ERROR), -ENODATA);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_GUARD_CHECK), -EILSEQ);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_CAP_EXCEEDED), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_NS), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SCT_PATH), -ENOLINK);
+}
+
+static void blk_status_mapping(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, false)), BLK_STS_OK);
+	/* DNR alone does not make a success a failure. */
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, true)), BLK_STS_OK);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x01, true)), BLK_STS_NOTSUPP);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x02, true)), BLK_STS_NOTSUPP);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x04, false)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x07, false)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x0b, true)), BLK_STS_TARGET);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x80, true)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x81, true)), BLK_STS_NOSPC);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x82, false)), BLK_STS_IOERR);
+	/* The same codes under another type mean something else. */
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x01, true)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x80, true)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x81, true)), BLK_STS_PROTECTION);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x82, true)), BLK_STS_TARGET);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x00, false)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x80, false)), BLK_STS_MEDIUM);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x81, false)), BLK_STS_MEDIUM);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x82, false)), BLK_STS_PROTECTION);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x83, false)), BLK_STS_PROTECTION);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x84, false)), BLK_STS_PROTECTION);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x85, false)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x00, false)), BLK_STS_TRANSPORT);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x71, false)), BLK_STS_TRANSPORT);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(7, 0x00, false)), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(4, 0x80, false)), BLK_STS_IOERR);
+}
+
+static struct kunit_case cnvme_cmd_cases[] = {
+	KUNIT_CASE(entry_sizes),
+	KUNIT_CASE(read_write_layout),
+	KUNIT_CASE(queue_slots),
+	KUNIT_CASE(cid_keeps_opcode),
+	KUNIT_CASE(other_io_commands),
+	KUNIT_CASE(admin_commands),
+	KUNIT_CASE(create_queues),
+	KUNIT_CASE(completion_fields),
+	KUNIT_CASE(status_field_bits),
+	KUNIT_CASE(blk_status_errors),
+	KUNIT_CASE(blk_status_mapping),
+	{}
+};
+
+static struct kunit_suite cnvme_cmd_suite = {
+	.name = "cnvme_cmd",
+	.test_cases = cnvme_cmd_cases,
+};
+
+kunit_test_suite(cnvme_cmd_suite);
