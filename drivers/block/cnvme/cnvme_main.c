@@ -48,9 +48,9 @@
 #include "io.h"
 
 /*
- * Instance number of the next controller: controllers are cnvme0, cnvme1, ...
- * in probe order, and their namespaces cnvme<instance>n<nsid>. Numbers are
- * not reused.
+ * Instance number of the next controller, in probe order: the namespaces of
+ * a controller are cnvme<instance>n<nsid>. Numbers are not reused. Messages
+ * about the controller name it by its PCI function, as dev_*() does.
  */
 static atomic_t cnvme_next_instance = ATOMIC_INIT(0);
 
@@ -97,7 +97,7 @@ struct cnvme_disk {
  * @nr_vectors: the MSI-X vectors allocated: vector 0 (admin, polled), then
  *	one per interrupt I/O queue, each with its handler.
  * @ctrl: the controller, its registers and its admin queue.
- * @instance: instance number: the controller is cnvme<instance>.
+ * @instance: instance number: the disks are cnvme<instance>n<nsid>.
  * @id: Identify Controller data.
  * @max_transfer: largest transfer of one command, in bytes.
  * @namespaces: the active namespaces, in increasing identifier order.
@@ -172,8 +172,7 @@ static int cnvme_identify(struct cnvme_controller *c)
 	/* MDTS is in units of the controller's minimum memory page size. */
 	c->max_transfer = cnvme_id_ctrl_max_transfer_bytes(id, c->ctrl.min_page_shift);
 
-	dev_info(dev, "cnvme%u: %s, serial %s, firmware %s, NN %u\n",
-		 c->instance,
+	dev_info(dev, "%s, serial %s, firmware %s, NN %u\n",
 		 escape_id(mn, sizeof(mn), id->mn,
 			   cnvme_id_trimmed_len(id->mn, sizeof(id->mn))),
 		 escape_id(sn, sizeof(sn), id->sn,
@@ -182,8 +181,8 @@ static int cnvme_identify(struct cnvme_controller *c)
 			   cnvme_id_trimmed_len(id->fr, sizeof(id->fr))),
 		 le32_to_cpu(id->nn));
 	dev_info(dev,
-		 "cnvme%u: MDTS %u (max transfer %zu KiB), volatile write cache %s, ONCS 0x%04x (discard %s, write zeroes %s), shadow doorbells %s, SGLs %s\n",
-		 c->instance, id->mdts, c->max_transfer / 1024,
+		 "MDTS %u (max transfer %zu KiB), volatile write cache %s, ONCS 0x%04x (discard %s, write zeroes %s), shadow doorbells %s, SGLs %s\n",
+		 id->mdts, c->max_transfer / 1024,
 		 str_yes_no(cnvme_id_ctrl_has_volatile_write_cache(id)),
 		 le16_to_cpu(id->oncs), str_yes_no(cnvme_id_ctrl_supports_dsm(id)),
 		 str_yes_no(cnvme_id_ctrl_supports_write_zeroes(id)),
@@ -210,8 +209,7 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 	c->namespaces = kcalloc(nr, sizeof(*c->namespaces), GFP_KERNEL);
 	if (!c->namespaces) {
 		ret = -ENOMEM;
-		dev_err(dev, "cnvme%u: cannot store namespaces: %pe\n",
-			c->instance, ERR_PTR(ret));
+		dev_err(dev, "cannot store namespaces: %pe\n", ERR_PTR(ret));
 		goto out_free_nsids;
 	}
 	for (i = 0; i < nr; i++) {
@@ -236,7 +234,7 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 		c->nr_namespaces++;
 	}
 	if (!c->nr_namespaces)
-		dev_info(dev, "cnvme%u: no usable namespace\n", c->instance);
+		dev_info(dev, "no usable namespace\n");
 	ret = 0;
 	goto out_free_nsids;
 
@@ -269,13 +267,12 @@ static int cnvme_request_io_queues(struct cnvme_controller *c)
 		return ret;
 	granted = min3(wanted, nr_sq, nr_cq);
 	if (!granted) {
-		dev_err(dev, "cnvme%u: the controller grants no I/O queue\n",
-			c->instance);
+		dev_err(dev, "the controller grants no I/O queue\n");
 		return -ENODEV;
 	}
 	dev_info(dev,
-		 "cnvme%u: %u I/O queue pairs requested, %u granted (controller allocated %u SQ, %u CQ)\n",
-		 c->instance, wanted, granted, nr_sq, nr_cq);
+		 "%u I/O queue pairs requested, %u granted (controller allocated %u SQ, %u CQ)\n",
+		 wanted, granted, nr_sq, nr_cq);
 	c->io_queues = granted;
 	return 0;
 }
@@ -320,8 +317,7 @@ static struct cnvme_dbbuf *cnvme_shadow_doorbells(struct cnvme_controller *c,
 err_free:
 	cnvme_dbbuf_free(buf);
 err:
-	dev_warn(dev, "cnvme%u: no shadow doorbells: %pe\n", c->instance,
-		 ERR_PTR(ret));
+	dev_warn(dev, "no shadow doorbells: %pe\n", ERR_PTR(ret));
 	return NULL;
 }
 
@@ -351,8 +347,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 						 &affd);
 	if (vectors < 0) {
 		ret = vectors;
-		dev_err(dev, "cnvme%u: no MSI-X vectors: %pe\n", c->instance,
-			ERR_PTR(ret));
+		dev_err(dev, "no MSI-X vectors: %pe\n", ERR_PTR(ret));
 		goto err_dbbuf;
 	}
 	layout->dev = dev;
@@ -368,8 +363,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	set->driver_data = layout;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret) {
-		dev_err(dev, "cnvme%u: no tag set: %pe\n", c->instance,
-			ERR_PTR(ret));
+		dev_err(dev, "no tag set: %pe\n", ERR_PTR(ret));
 		goto err_vectors;
 	}
 
@@ -387,16 +381,14 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 			ret = request_irq(pci_irq_vector(pdev, i),
 					  cnvme_admin_irq, 0, "cnvme", &c->io);
 		if (ret) {
-			dev_err(dev, "cnvme%u: cannot request interrupts: %pe\n",
-				c->instance, ERR_PTR(ret));
+			dev_err(dev, "cannot request interrupts: %pe\n", ERR_PTR(ret));
 			goto err_irqs;
 		}
 	}
 	c->nr_vectors = vectors;
-	dev_info(dev, "cnvme%u: %u I/O queues of %u entries: %u by interrupt, %u polled; shadow doorbells %s\n",
-		 c->instance, c->io.nr_queues, CNVME_IO_QUEUE_DEPTH,
-		 layout->irq_queues, layout->poll_queues,
-		 str_on_off(c->io.dbbuf));
+	dev_info(dev, "%u I/O queues of %u entries: %u by interrupt, %u polled; shadow doorbells %s\n",
+		 c->io.nr_queues, CNVME_IO_QUEUE_DEPTH, layout->irq_queues,
+		 layout->poll_queues, str_on_off(c->io.dbbuf));
 	return 0;
 
 err_irqs:
@@ -575,9 +567,9 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	c->instance = atomic_fetch_inc_relaxed(&cnvme_next_instance);
 
 	dev_info(dev,
-		 "cnvme%u: NVMe %u.%u.%u: CAP 0x%016llx: MQES %llu, TO %u ms, DSTRD %llu, CSS 0x%llx, MPS %llu..%llu\n",
-		 c->instance, NVME_MAJOR(vs), NVME_MINOR(vs), NVME_TERTIARY(vs),
-		 cap, NVME_CAP_MQES(cap) + 1, cnvme_cap_ready_timeout_ms(cap),
+		 "NVMe %u.%u.%u: CAP 0x%016llx: MQES %llu, TO %u ms, DSTRD %llu, CSS 0x%llx, MPS %llu..%llu\n",
+		 NVME_MAJOR(vs), NVME_MINOR(vs), NVME_TERTIARY(vs), cap,
+		 NVME_CAP_MQES(cap) + 1, cnvme_cap_ready_timeout_ms(cap),
 		 NVME_CAP_STRIDE(cap), NVME_CAP_CSS(cap), NVME_CAP_MPSMIN(cap),
 		 NVME_CAP_MPSMAX(cap));
 
@@ -640,17 +632,15 @@ static void cnvme_remove(struct pci_dev *pdev)
 	/* The disks first: removing one waits for its I/O, which the controller still completes. */
 	cnvme_remove_disks(c);
 	if (cnvme_io_is_dead(&c->io)) {
-		dev_info(&pdev->dev, "cnvme%u: the controller was disabled after a failure\n",
-			 c->instance);
+		dev_info(&pdev->dev, "the controller was disabled after a failure\n");
 		goto out_stop;
 	}
 	cnvme_io_delete(&c->io, &c->ctrl.admin);
 	ret = cnvme_ctrl_shutdown(&c->ctrl);
 	if (ret)
-		dev_err(&pdev->dev, "cnvme%u: shutdown failed: %pe\n",
-			c->instance, ERR_PTR(ret));
+		dev_err(&pdev->dev, "shutdown failed: %pe\n", ERR_PTR(ret));
 	else
-		dev_info(&pdev->dev, "cnvme%u: shutdown complete\n", c->instance);
+		dev_info(&pdev->dev, "shutdown complete\n");
 
 out_stop:
 	cnvme_stop_io(c, pdev);
