@@ -442,10 +442,11 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 	size_t page = (size_t)1 << c->io.page_shift;
 	bool write_cache = cnvme_id_ctrl_has_volatile_write_cache(&c->id);
 	/*
-	 * One PRP list page per request: with the first segment possibly
-	 * unaligned, at most CNVME_MAX_SEGMENTS - 1 full pages.
+	 * At most CNVME_MAX_SEGMENTS pages, as rnvme: with an unaligned first
+	 * page that is CNVME_MAX_SEGMENTS + 1 PRP entries, PRP1 and the rest
+	 * in the one PRP list page of the request's tag (io.h).
 	 */
-	size_t max_bytes = min(c->max_transfer, (CNVME_MAX_SEGMENTS - 1) * page);
+	size_t max_bytes = min(c->max_transfer, CNVME_MAX_SEGMENTS * page);
 	struct device *dev = &pdev->dev;
 	unsigned int i;
 	int ret;

@@ -39,6 +39,7 @@
 #include <linux/align.h>
 #include <linux/atomic.h>
 #include <linux/blk-mq.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/dma-direction.h>
 #include <linux/interrupt.h>
@@ -68,6 +69,8 @@
 #define CNVME_IO_TAGS		(CNVME_IO_QUEUE_DEPTH - 1)
 /* PRP entries in one list page of the controller's memory page size (4 KiB). */
 #define CNVME_PRP_LIST_ENTRIES	512
+/* The largest request's entries after PRP1 fit in one list page. */
+static_assert(CNVME_MAX_SEGMENTS <= CNVME_PRP_LIST_ENTRIES);
 
 /**
  * struct cnvme_rq - Per-request driver data.
