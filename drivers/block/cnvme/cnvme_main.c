@@ -109,8 +109,10 @@ struct cnvme_disk {
  * deletes the I/O queues and shuts the controller down (unless a timeout
  * disabled it after a failure); then it frees the interrupt handlers and
  * vectors, the I/O queue memory and the tag set, then disables the
- * controller and frees the admin queue (cnvme_ctrl_destroy()), then unmaps
- * the BAR, in that order. Initialization runs in the opposite order.
+ * controller and frees the admin queue (cnvme_ctrl_destroy()), then
+ * disables the PCI function, in that order; the BAR mapping and this
+ * structure are device-managed and go after that. Initialization runs in
+ * the opposite order.
  */
 struct cnvme_controller {
 	struct cnvme_disk *disks;
@@ -528,32 +530,25 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 
-	c = kzalloc_obj(*c);
+	/* Freed, and BAR0 unmapped and released, after remove or a failed probe. */
+	c = devm_kzalloc(dev, sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 
 	ret = pci_enable_device_mem(pdev);
 	if (ret) {
 		dev_err(dev, "cannot enable the device: %pe\n", ERR_PTR(ret));
-		goto err_free;
+		return ret;
 	}
 	pci_set_master(pdev);
 
-	if (pci_resource_len(pdev, 0) < CNVME_BAR0_SIZE) {
-		ret = -EINVAL;
+	bar = IOMEM_ERR_PTR(-EINVAL);
+	if (pci_resource_len(pdev, 0) >= CNVME_BAR0_SIZE)
+		bar = pcim_iomap_region(pdev, 0, "cnvme");
+	if (IS_ERR(bar)) {
+		ret = PTR_ERR(bar);
 		dev_err(dev, "cannot map BAR0: %pe\n", ERR_PTR(ret));
 		goto err_disable;
-	}
-	ret = pci_request_region(pdev, 0, "cnvme");
-	if (ret) {
-		dev_err(dev, "cannot map BAR0: %pe\n", ERR_PTR(ret));
-		goto err_disable;
-	}
-	bar = pci_iomap(pdev, 0, 0);
-	if (!bar) {
-		ret = -ENOMEM;
-		dev_err(dev, "cannot map BAR0: %pe\n", ERR_PTR(ret));
-		goto err_release;
 	}
 
 	/* One 64-bit read where the CPU has it, two 32-bit ones (low first) elsewhere. */
@@ -562,7 +557,7 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		/* All ones: the device is gone or not answering. */
 		dev_err(dev, "controller registers read as all ones\n");
 		ret = -ENODEV;
-		goto err_unmap;
+		goto err_disable;
 	}
 	vs = readl(bar + NVME_REG_VS);
 	c->instance = atomic_fetch_inc_relaxed(&cnvme_next_instance);
@@ -577,7 +572,7 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Disables the controller and programs the admin queue. */
 	ret = cnvme_ctrl_init(&c->ctrl, dev, bar, pci_resource_len(pdev, 0), cap);
 	if (ret)
-		goto err_unmap;
+		goto err_disable;
 	/* From here on, a failure disables the controller again. */
 	ret = cnvme_ctrl_enable(&c->ctrl);
 	if (ret)
@@ -608,14 +603,8 @@ err_namespaces:
 	kfree(c->namespaces);
 err_ctrl:
 	cnvme_ctrl_destroy(&c->ctrl);
-err_unmap:
-	pci_iounmap(pdev, bar);
-err_release:
-	pci_release_region(pdev, 0);
 err_disable:
 	pci_disable_device(pdev);
-err_free:
-	kfree(c);
 	return ret;
 }
 
@@ -646,11 +635,8 @@ static void cnvme_remove(struct pci_dev *pdev)
 out_stop:
 	cnvme_stop_io(c, pdev);
 	cnvme_ctrl_destroy(&c->ctrl);
-	pci_iounmap(pdev, c->ctrl.bar);
-	pci_release_region(pdev, 0);
 	pci_disable_device(pdev);
 	kfree(c->namespaces);
-	kfree(c);
 }
 
 static const struct pci_device_id cnvme_id_table[] = {
