@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The I/O path: the blk-mq operations in the order a request meets them
- * (queue_rq, then completion by interrupt or poll, then timeout and
- * failure), and the I/O queue pairs, their creation and deletion. See io.h.
+ * The I/O path, in the order a request meets it: submission (queue_rq),
+ * completion by interrupt or poll, timeout and failure; then the blk-mq
+ * queue maps, and the I/O queue pairs, their creation and deletion. The
+ * helpers a command takes through its queue pair are in io.h.
  */
 
 #include <linux/atomic.h>
@@ -32,6 +33,514 @@ static u16 io_queue_qid(const struct cnvme_io_queue *q)
 	/* At most the number of queues the controller granted, below U16_MAX. */
 	return q->index + 1;
 }
+
+/* Submission: queue_rq maps the data, builds the PRPs and the command, and pushes it. */
+
+/* Undoes the DMA mapping of @req, if it has one. */
+static void io_rq_unmap(struct device *dev, struct cnvme_rq *req)
+{
+	if (req->dma_len) {
+		dma_unmap_page(dev, req->dma, req->dma_len, req->dir);
+		req->dma_len = 0;
+	}
+	if (req->nents) {
+		dma_unmap_sg(dev, req->sg, req->nents, req->dir);
+		req->nents = 0;
+	}
+}
+
+/*
+ * Maps the data of @rq, one physical segment, as that one segment without
+ * the scatterlist, into @seg. Returns 1, -ENOMEM, or -EAGAIN if the
+ * request's first bio vector does not cover all of its data (map it through
+ * the scatterlist then).
+ */
+static int io_rq_map_single(struct device *dev, struct request *rq,
+			    struct cnvme_rq *req, struct cnvme_segment *seg)
+{
+	struct bio_vec bv = req_bvec(rq);
+	dma_addr_t dma;
+
+	if (bv.bv_len != blk_rq_bytes(rq))
+		return -EAGAIN;
+	dma = dma_map_bvec(dev, &bv, req->dir, 0);
+	if (dma_mapping_error(dev, dma))
+		return -ENOMEM;
+	req->dma = dma;
+	req->dma_len = bv.bv_len;
+	seg->addr = dma;
+	seg->len = bv.bv_len;
+	return 1;
+}
+
+/*
+ * Maps the data of @rq for the controller into @segs, at most
+ * %CNVME_MAX_SEGMENTS of them: a request of one physical segment directly,
+ * any other through its scatterlist. Returns the number of segments or an
+ * error. Called with @q->sq_lock held (@segs is the queue's).
+ */
+static int io_rq_map(struct device *dev, struct request *rq,
+		     struct cnvme_rq *req, struct cnvme_segment *segs)
+{
+	struct scatterlist *sg;
+	int nents, mapped, i;
+
+	nents = blk_rq_nr_phys_segments(rq);
+	if (!nents || nents > CNVME_MAX_SEGMENTS)
+		return -E2BIG;
+	req->dir = rq_dma_dir(rq);
+	if (nents == 1) {
+		mapped = io_rq_map_single(dev, rq, req, segs);
+		if (mapped != -EAGAIN)
+			return mapped;
+	}
+	/* Only the entries the request needs: all of them would cost more. */
+	sg_init_table(req->sg, nents);
+	nents = blk_rq_map_sg(rq, req->sg);
+	if (nents <= 0)
+		return -EINVAL;
+	mapped = dma_map_sg(dev, req->sg, nents, req->dir);
+	if (!mapped)
+		return -ENOMEM;
+	req->nents = nents;
+	for_each_sg(req->sg, sg, mapped, i) {
+		segs[i].addr = sg_dma_address(sg);
+		segs[i].len = sg_dma_len(sg);
+	}
+	return mapped;
+}
+
+/*
+ * Builds the PRP entries of @nr_segs DMA segments of @q->segs; a PRP list
+ * goes to the list page of tag @tag. Called with @q->sq_lock held.
+ */
+static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
+			 unsigned int page_shift, u32 tag, u64 *prp1, u64 *prp2)
+{
+	struct cnvme_prp_list list;
+	struct cnvme_prp prp;
+	size_t first;
+	int ret;
+
+	if (tag >= CNVME_IO_QUEUE_DEPTH)
+		return -EINVAL;
+	first = (size_t)tag * CNVME_PRP_LIST_ENTRIES;
+	list.dma = q->lists_dma + first * sizeof(__le64);
+	list.entries = q->scratch;
+	list.nr_entries = CNVME_PRP_LIST_ENTRIES;
+	ret = cnvme_prp_build(q->segs, nr_segs, page_shift, &list, 1, &prp);
+	if (ret)
+		return ret;
+	if (prp.list_pages) {
+		/* The entries after PRP1, all in the one list page. */
+		memcpy(&q->lists[first], q->scratch,
+		       (prp.entries - 1) * sizeof(__le64));
+	}
+	*prp1 = prp.prp1;
+	*prp2 = prp.prp2;
+	return 0;
+}
+
+/*
+ * Maps the data of @rq and builds its Read or Write command. Called with
+ * @q->sq_lock held.
+ */
+static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
+			 struct request *rq, struct nvme_command *cmd)
+{
+	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
+	struct device *dev = ns->io->dev;
+	u32 bytes = blk_rq_bytes(rq);
+	u64 slba, nlb, prp1, prp2;
+	int mapped, ret;
+	bool fua;
+
+	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
+		return -EINVAL;
+	nlb = (bytes >> ns->lba_shift) - 1;
+	if (nlb > U16_MAX)
+		return -EINVAL;
+	slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
+
+	mapped = io_rq_map(dev, rq, req, q->segs);
+	if (mapped < 0)
+		return mapped;
+	ret = io_queue_prps(q, mapped, ns->io->page_shift, rq->tag, &prp1, &prp2);
+	if (ret) {
+		io_rq_unmap(dev, req);
+		return ret;
+	}
+
+	fua = rq->cmd_flags & REQ_FUA;
+	cnvme_cmd_rw(cmd, req_op(rq) == REQ_OP_READ ? nvme_cmd_read : nvme_cmd_write,
+		     ns->nsid, slba, nlb, prp1, prp2, fua);
+	return 0;
+}
+
+static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
+	struct cnvme_io_queue *q = hctx->driver_data;
+	struct cnvme_io_queues *io = q->io;
+	struct request *rq = bd->rq;
+	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
+	struct nvme_command cmd;
+	int ret;
+
+	req->nents = 0;
+	req->dma_len = 0;
+	spin_lock(&q->sq_lock);
+	if (cnvme_io_is_dead(io)) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	req->expired = false;
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		cnvme_cmd_flush(&cmd, ns->nsid);
+		break;
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		ret = io_rw_command(ns, q, rq, &cmd);
+		if (ret)
+			goto out_unlock;
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+		goto out_unlock;
+	}
+	/* Tags are below the queue depth, which fits in 16 bits. */
+	cmd.common.command_id = rq->tag;
+	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
+	if (ret) {
+		io_rq_unmap(io->dev, req);
+		goto out_unlock;
+	}
+	/*
+	 * Start the request only once it is in the ring, under the submission
+	 * lock: a request refused above was never in flight, so failing the
+	 * queue cannot end it as well. Leave @rq alone from here on: once any
+	 * doorbell sends the command, ours or that of another CPU submitting
+	 * to this queue after us (both under the submission lock), the
+	 * completion path may end it.
+	 */
+	blk_mq_start_request(rq);
+	if (bd->last)
+		cnvme_sq_ring_doorbell(&q->qp.sq);
+	spin_unlock(&q->sq_lock);
+	return BLK_STS_OK;
+
+out_unlock:
+	spin_unlock(&q->sq_lock);
+	return errno_to_blk_status(ret);
+}
+
+static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct cnvme_io_queue *q = hctx->driver_data;
+
+	spin_lock(&q->sq_lock);
+	cnvme_sq_ring_doorbell(&q->qp.sq);
+	spin_unlock(&q->sq_lock);
+}
+
+/* Completion: by interrupt or by the poller, reaped in place and ended. */
+
+/*
+ * Returns the request that holds tag @tag on queue @q if the driver owns it
+ * (in flight), NULL otherwise: a stale, bogus or duplicate identifier from
+ * the controller then cannot make the driver end a request twice. A request
+ * it returns stays owned by the driver while the caller holds @q->cq_lock.
+ */
+static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
+{
+	struct blk_mq_tag_set *set = &q->io->tagset;
+	struct blk_mq_tags *tags;
+	struct request *rq = NULL;
+	int srcu_idx;
+
+	/* Request pages are freed after an SRCU grace period on tags_srcu. */
+	srcu_idx = srcu_read_lock(&set->tags_srcu);
+	tags = set->tags[q->index];
+	if (tags)
+		rq = blk_mq_tag_to_rq(tags, tag);
+	/* The slot may still point to a request that now holds another tag. */
+	if (rq && (rq->tag != (int)tag ||
+		   blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT))
+		rq = NULL;
+	srcu_read_unlock(&set->tags_srcu, srcu_idx);
+	return rq;
+}
+
+/*
+ * Ends the request of completion @cqe of queue @q, in the poller's batch
+ * @iob if there is one and it completed without error. Called with
+ * @q->cq_lock held.
+ */
+static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
+				    const struct nvme_completion *cqe,
+				    struct io_comp_batch *iob)
+{
+	struct cnvme_io_queues *io = q->io;
+	u16 cid = READ_ONCE(cqe->command_id);
+	blk_status_t sts;
+	struct request *rq;
+
+	rq = io_tag_to_rq(q, cid);
+	if (unlikely(!rq)) {
+		/* A completion for a command we do not own: a confused controller. */
+		dev_warn(io->dev, "queue %u: completion for unknown command %u\n",
+			 io_queue_qid(q), cid);
+		return;
+	}
+	/* Fault injection: forget the completion; the request times out. */
+	if (blk_should_fake_timeout(rq->q))
+		return;
+	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+	sts = cnvme_status_to_blk(cnvme_cqe_status(cqe));
+	/*
+	 * Hand the request back: no longer in flight, so that nothing else
+	 * ends it, even while it waits in @iob.
+	 */
+	blk_mq_set_request_complete(rq);
+	if (sts != BLK_STS_OK ||
+	    !blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
+		blk_mq_end_request(rq, sts);
+}
+
+/*
+ * Consumes the new completions of @q and ends their requests, in the
+ * poller's batch @iob if there is one; then rings the head doorbell once
+ * and passes the submission queue head the last one reported to the
+ * submission side. At most one lap of the ring per call, so that a
+ * controller that keeps posting cannot hold the caller forever. Returns how
+ * many completions there were.
+ */
+static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
+{
+	struct cnvme_cq *cq = &q->qp.cq;
+	unsigned long flags;
+	u16 old, sq_head = 0;
+	u32 found = 0;
+
+	spin_lock_irqsave(&q->cq_lock, flags);
+	old = cq->ring.head;
+	while (found < CNVME_IO_QUEUE_DEPTH && cnvme_cqe_pending(cq)) {
+		const struct nvme_completion *cqe = &cq->cqes[cq->ring.head];
+
+		/* The phase tag says the entry is complete: read the rest only after it. */
+		dma_rmb();
+		sq_head = le16_to_cpu(cqe->sq_head);
+		cnvme_handle_cqe(q, cqe, iob);
+		cnvme_cq_ring_advance(&cq->ring);
+		found++;
+	}
+	if (found) {
+		cnvme_cq_ring_doorbell(cq, old);
+		WRITE_ONCE(q->sq_head, sq_head);
+	}
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+	return found;
+}
+
+/**
+ * cnvme_io_irq() - The interrupt handler of MSI-X vector i + 1.
+ * @irq: the interrupt.
+ * @data: I/O queue i, an interrupt queue.
+ *
+ * Return: %IRQ_HANDLED if there were completions, %IRQ_NONE otherwise.
+ */
+irqreturn_t cnvme_io_irq(int irq, void *data)
+{
+	DEFINE_IO_COMP_BATCH(iob);
+	u32 reaped;
+
+	/* End the requests of this pass together, as the poller does. */
+	reaped = cnvme_poll_cq(data, &iob);
+	if (iob.complete)
+		iob.complete(&iob);
+	return reaped ? IRQ_HANDLED : IRQ_NONE;
+}
+
+/**
+ * cnvme_admin_irq() - The interrupt handler of MSI-X vector 0.
+ * @irq: the interrupt.
+ * @data: the I/O queues.
+ *
+ * The admin queue is polled; its completions may still raise vector 0.
+ *
+ * Return: %IRQ_HANDLED.
+ */
+irqreturn_t cnvme_admin_irq(int irq, void *data)
+{
+	return IRQ_HANDLED;
+}
+
+static int cnvme_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	return cnvme_poll_cq(hctx->driver_data, iob) > 0;
+}
+
+static void cnvme_complete_rq(struct request *rq)
+{
+	/* cnvme ends its requests in the interrupt handler and never schedules completion. */
+	blk_mq_end_request(rq, BLK_STS_OK);
+}
+
+/* Timeouts and failure: the controller given up. */
+
+/*
+ * Ends, with an I/O error, every request the driver still owns on @q, after
+ * ending those the controller completed. The controller must be disabled.
+ */
+static void io_queue_cancel(struct cnvme_io_queue *q)
+{
+	struct cnvme_io_queues *io = q->io;
+	unsigned int failed = 0;
+	unsigned long flags;
+	u32 tag;
+
+	/*
+	 * Requests submitted before this point are in the ring and owned by
+	 * the driver alone; later ones see @io->dead under the submission lock
+	 * and are refused.
+	 */
+	spin_lock(&q->sq_lock);
+	spin_unlock(&q->sq_lock);
+	cnvme_poll_cq(q, NULL);
+	spin_lock_irqsave(&q->cq_lock, flags);
+	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+		struct request *rq = io_tag_to_rq(q, tag);
+
+		if (!rq)
+			continue;
+		io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+		blk_mq_set_request_complete(rq);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+		failed++;
+	}
+	if (failed)
+		dev_err(io->dev, "queue %u: %u commands failed\n",
+			io_queue_qid(q), failed);
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+}
+
+/*
+ * Gives up on the controller after a failure: disables it, so that it no
+ * longer touches host memory, and fails every request it still holds with
+ * an I/O error. Later requests fail at once. Does nothing if that was done
+ * already.
+ */
+static void io_fail(struct cnvme_io_queues *io)
+{
+	unsigned int i;
+	int ret;
+
+	if (atomic_xchg(&io->dead, 1))
+		return;
+	ret = cnvme_ctrl_disable(io->dev, io->bar, io->cap);
+	if (ret)
+		dev_err(io->dev, "cannot disable the controller: %pe\n",
+			ERR_PTR(ret));
+	for (i = 0; i < io->nr_queues; i++)
+		io_queue_cancel(&io->queues[i]);
+}
+
+/*
+ * A request did not complete in time. First look for a completion whose
+ * interrupt was lost; then give the request a second period; if it expires
+ * again, or the controller reports a fatal status or no longer answers,
+ * disable the controller and fail every request it holds (abort and
+ * controller reset are not implemented).
+ */
+static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
+{
+	struct cnvme_io_queue *q = rq->mq_hctx->driver_data;
+	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
+	struct cnvme_io_queues *io = q->io;
+	u32 tag = rq->tag;
+	bool broken;
+	u32 csts;
+
+	cnvme_poll_cq(q, NULL);
+	if (io_tag_to_rq(q, tag) != rq) {
+		dev_warn(io->dev, "queue %u: command %u completed without an interrupt\n",
+			 io_queue_qid(q), tag);
+		return BLK_EH_DONE;
+	}
+	/* Another timeout gave up on the controller, which fails this request too. */
+	if (cnvme_io_is_dead(io))
+		return BLK_EH_DONE;
+	csts = readl(io->bar + NVME_REG_CSTS);
+	broken = cnvme_csts_is_all_ones(csts) || (csts & NVME_CSTS_CFS);
+	if (!broken && !req->expired) {
+		req->expired = true;
+		dev_warn(io->dev, "queue %u: command %u timed out; waiting one more period\n",
+			 io_queue_qid(q), tag);
+		return BLK_EH_RESET_TIMER;
+	}
+	dev_err(io->dev, "queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
+		io_queue_qid(q), tag, csts);
+	io_fail(io);
+	return BLK_EH_DONE;
+}
+
+/* The hardware queues and their maps. */
+
+/* The driver data of hardware queue @hctx_idx is I/O queue @hctx_idx. */
+static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			   unsigned int hctx_idx)
+{
+	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
+
+	if (hctx_idx >= ns->io->nr_queues)
+		return -EINVAL;
+	hctx->driver_data = &ns->io->queues[hctx_idx];
+	return 0;
+}
+
+/*
+ * The default map gets the interrupt queues, each serving the CPUs of its
+ * MSI-X vector's affinity; the poll map, if any, gets the poll queues,
+ * spread evenly over the CPUs. There are no read queues.
+ */
+static void cnvme_map_queues(struct blk_mq_tag_set *set)
+{
+	const struct cnvme_queue_layout *layout = set->driver_data;
+	struct blk_mq_queue_map *map;
+
+	map = &set->map[HCTX_TYPE_DEFAULT];
+	map->queue_offset = 0;
+	map->nr_queues = layout->irq_queues;
+	/* Vector 0 is the admin queue's. */
+	if (map->nr_queues)
+		blk_mq_map_hw_queues(map, layout->dev, 1);
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		return;
+	/*
+	 * blk-mq gives every map all the hardware queues to begin with: a read
+	 * map left so would send every read to hardware queue 0.
+	 */
+	set->map[HCTX_TYPE_READ].nr_queues = 0;
+	map = &set->map[HCTX_TYPE_POLL];
+	map->queue_offset = layout->irq_queues;
+	map->nr_queues = layout->poll_queues;
+	if (map->nr_queues)
+		blk_mq_map_queues(map);
+}
+
+const struct blk_mq_ops cnvme_mq_ops = {
+	.queue_rq	= cnvme_queue_rq,
+	.commit_rqs	= cnvme_commit_rqs,
+	.complete	= cnvme_complete_rq,
+	.init_hctx	= cnvme_init_hctx,
+	.timeout	= cnvme_timeout,
+	.poll		= cnvme_poll,
+	.map_queues	= cnvme_map_queues,
+};
+
+/* The I/O queue pairs: allocated, created on the controller, deleted and freed. */
 
 /* Frees the memory of @q, which the controller no longer uses. */
 static void io_queue_free(struct cnvme_io_queue *q)
@@ -201,502 +710,4 @@ void cnvme_io_free(struct cnvme_io_queues *io)
 	io->nr_queues = 0;
 	cnvme_dbbuf_free(io->dbbuf);
 	io->dbbuf = NULL;
-}
-
-/* Undoes the DMA mapping of @req, if it has one. */
-static void io_rq_unmap(struct device *dev, struct cnvme_rq *req)
-{
-	if (req->dma_len) {
-		dma_unmap_page(dev, req->dma, req->dma_len, req->dir);
-		req->dma_len = 0;
-	}
-	if (req->nents) {
-		dma_unmap_sg(dev, req->sg, req->nents, req->dir);
-		req->nents = 0;
-	}
-}
-
-/*
- * Maps the data of @rq, one physical segment, as that one segment without
- * the scatterlist, into @seg. Returns 1, -ENOMEM, or -EAGAIN if the
- * request's first bio vector does not cover all of its data (map it through
- * the scatterlist then).
- */
-static int io_rq_map_single(struct device *dev, struct request *rq,
-			    struct cnvme_rq *req, struct cnvme_segment *seg)
-{
-	struct bio_vec bv = req_bvec(rq);
-	dma_addr_t dma;
-
-	if (bv.bv_len != blk_rq_bytes(rq))
-		return -EAGAIN;
-	dma = dma_map_bvec(dev, &bv, req->dir, 0);
-	if (dma_mapping_error(dev, dma))
-		return -ENOMEM;
-	req->dma = dma;
-	req->dma_len = bv.bv_len;
-	seg->addr = dma;
-	seg->len = bv.bv_len;
-	return 1;
-}
-
-/*
- * Maps the data of @rq for the controller into @segs, at most
- * %CNVME_MAX_SEGMENTS of them: a request of one physical segment directly,
- * any other through its scatterlist. Returns the number of segments or an
- * error. Called with @q->sq_lock held (@segs is the queue's).
- */
-static int io_rq_map(struct device *dev, struct request *rq,
-		     struct cnvme_rq *req, struct cnvme_segment *segs)
-{
-	struct scatterlist *sg;
-	int nents, mapped, i;
-
-	nents = blk_rq_nr_phys_segments(rq);
-	if (!nents || nents > CNVME_MAX_SEGMENTS)
-		return -E2BIG;
-	req->dir = rq_dma_dir(rq);
-	if (nents == 1) {
-		mapped = io_rq_map_single(dev, rq, req, segs);
-		if (mapped != -EAGAIN)
-			return mapped;
-	}
-	/* Only the entries the request needs: all of them would cost more. */
-	sg_init_table(req->sg, nents);
-	nents = blk_rq_map_sg(rq, req->sg);
-	if (nents <= 0)
-		return -EINVAL;
-	mapped = dma_map_sg(dev, req->sg, nents, req->dir);
-	if (!mapped)
-		return -ENOMEM;
-	req->nents = nents;
-	for_each_sg(req->sg, sg, mapped, i) {
-		segs[i].addr = sg_dma_address(sg);
-		segs[i].len = sg_dma_len(sg);
-	}
-	return mapped;
-}
-
-/*
- * Builds the PRP entries of @nr_segs DMA segments of @q->segs; a PRP list
- * goes to the list page of tag @tag. Called with @q->sq_lock held.
- */
-static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
-			 unsigned int page_shift, u32 tag, u64 *prp1, u64 *prp2)
-{
-	struct cnvme_prp_list list;
-	struct cnvme_prp prp;
-	size_t first;
-	int ret;
-
-	if (tag >= CNVME_IO_QUEUE_DEPTH)
-		return -EINVAL;
-	first = (size_t)tag * CNVME_PRP_LIST_ENTRIES;
-	list.dma = q->lists_dma + first * sizeof(__le64);
-	list.entries = q->scratch;
-	list.nr_entries = CNVME_PRP_LIST_ENTRIES;
-	ret = cnvme_prp_build(q->segs, nr_segs, page_shift, &list, 1, &prp);
-	if (ret)
-		return ret;
-	if (prp.list_pages) {
-		/* The entries after PRP1, all in the one list page. */
-		memcpy(&q->lists[first], q->scratch,
-		       (prp.entries - 1) * sizeof(__le64));
-	}
-	*prp1 = prp.prp1;
-	*prp2 = prp.prp2;
-	return 0;
-}
-
-/*
- * Returns the request that holds tag @tag on queue @q if the driver owns it
- * (in flight), NULL otherwise: a stale, bogus or duplicate identifier from
- * the controller then cannot make the driver end a request twice. A request
- * it returns stays owned by the driver while the caller holds @q->cq_lock.
- */
-static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
-{
-	struct blk_mq_tag_set *set = &q->io->tagset;
-	struct blk_mq_tags *tags;
-	struct request *rq = NULL;
-	int srcu_idx;
-
-	/* Request pages are freed after an SRCU grace period on tags_srcu. */
-	srcu_idx = srcu_read_lock(&set->tags_srcu);
-	tags = set->tags[q->index];
-	if (tags)
-		rq = blk_mq_tag_to_rq(tags, tag);
-	/* The slot may still point to a request that now holds another tag. */
-	if (rq && (rq->tag != (int)tag ||
-		   blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT))
-		rq = NULL;
-	srcu_read_unlock(&set->tags_srcu, srcu_idx);
-	return rq;
-}
-
-/*
- * Ends the request of completion @cqe of queue @q, in the poller's batch
- * @iob if there is one and it completed without error. Called with
- * @q->cq_lock held.
- */
-static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
-				    const struct nvme_completion *cqe,
-				    struct io_comp_batch *iob)
-{
-	struct cnvme_io_queues *io = q->io;
-	u16 cid = READ_ONCE(cqe->command_id);
-	blk_status_t sts;
-	struct request *rq;
-
-	rq = io_tag_to_rq(q, cid);
-	if (unlikely(!rq)) {
-		/* A completion for a command we do not own: a confused controller. */
-		dev_warn(io->dev, "queue %u: completion for unknown command %u\n",
-			 io_queue_qid(q), cid);
-		return;
-	}
-	/* Fault injection: forget the completion; the request times out. */
-	if (blk_should_fake_timeout(rq->q))
-		return;
-	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
-	sts = cnvme_status_to_blk(cnvme_cqe_status(cqe));
-	/*
-	 * Hand the request back: no longer in flight, so that nothing else
-	 * ends it, even while it waits in @iob.
-	 */
-	blk_mq_set_request_complete(rq);
-	if (sts != BLK_STS_OK ||
-	    !blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
-		blk_mq_end_request(rq, sts);
-}
-
-/*
- * Consumes the new completions of @q and ends their requests, in the
- * poller's batch @iob if there is one; then rings the head doorbell once
- * and passes the submission queue head the last one reported to the
- * submission side. At most one lap of the ring per call, so that a
- * controller that keeps posting cannot hold the caller forever. Returns how
- * many completions there were.
- */
-static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
-{
-	struct cnvme_cq *cq = &q->qp.cq;
-	unsigned long flags;
-	u16 old, sq_head = 0;
-	u32 found = 0;
-
-	spin_lock_irqsave(&q->cq_lock, flags);
-	old = cq->ring.head;
-	while (found < CNVME_IO_QUEUE_DEPTH && cnvme_cqe_pending(cq)) {
-		const struct nvme_completion *cqe = &cq->cqes[cq->ring.head];
-
-		/* The phase tag says the entry is complete: read the rest only after it. */
-		dma_rmb();
-		sq_head = le16_to_cpu(cqe->sq_head);
-		cnvme_handle_cqe(q, cqe, iob);
-		cnvme_cq_ring_advance(&cq->ring);
-		found++;
-	}
-	if (found) {
-		cnvme_cq_ring_doorbell(cq, old);
-		WRITE_ONCE(q->sq_head, sq_head);
-	}
-	spin_unlock_irqrestore(&q->cq_lock, flags);
-	return found;
-}
-
-/*
- * Ends, with an I/O error, every request the driver still owns on @q, after
- * ending those the controller completed. The controller must be disabled.
- */
-static void io_queue_cancel(struct cnvme_io_queue *q)
-{
-	struct cnvme_io_queues *io = q->io;
-	unsigned int failed = 0;
-	unsigned long flags;
-	u32 tag;
-
-	/*
-	 * Requests submitted before this point are in the ring and owned by
-	 * the driver alone; later ones see @io->dead under the submission lock
-	 * and are refused.
-	 */
-	spin_lock(&q->sq_lock);
-	spin_unlock(&q->sq_lock);
-	cnvme_poll_cq(q, NULL);
-	spin_lock_irqsave(&q->cq_lock, flags);
-	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
-		struct request *rq = io_tag_to_rq(q, tag);
-
-		if (!rq)
-			continue;
-		io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
-		blk_mq_set_request_complete(rq);
-		blk_mq_end_request(rq, BLK_STS_IOERR);
-		failed++;
-	}
-	if (failed)
-		dev_err(io->dev, "queue %u: %u commands failed\n",
-			io_queue_qid(q), failed);
-	spin_unlock_irqrestore(&q->cq_lock, flags);
-}
-
-/*
- * Gives up on the controller after a failure: disables it, so that it no
- * longer touches host memory, and fails every request it still holds with
- * an I/O error. Later requests fail at once. Does nothing if that was done
- * already.
- */
-static void io_fail(struct cnvme_io_queues *io)
-{
-	unsigned int i;
-	int ret;
-
-	if (atomic_xchg(&io->dead, 1))
-		return;
-	ret = cnvme_ctrl_disable(io->dev, io->bar, io->cap);
-	if (ret)
-		dev_err(io->dev, "cannot disable the controller: %pe\n",
-			ERR_PTR(ret));
-	for (i = 0; i < io->nr_queues; i++)
-		io_queue_cancel(&io->queues[i]);
-}
-
-/*
- * Maps the data of @rq and builds its Read or Write command. Called with
- * @q->sq_lock held.
- */
-static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
-			 struct request *rq, struct nvme_command *cmd)
-{
-	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
-	struct device *dev = ns->io->dev;
-	u32 bytes = blk_rq_bytes(rq);
-	u64 slba, nlb, prp1, prp2;
-	int mapped, ret;
-	bool fua;
-
-	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
-		return -EINVAL;
-	nlb = (bytes >> ns->lba_shift) - 1;
-	if (nlb > U16_MAX)
-		return -EINVAL;
-	slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
-
-	mapped = io_rq_map(dev, rq, req, q->segs);
-	if (mapped < 0)
-		return mapped;
-	ret = io_queue_prps(q, mapped, ns->io->page_shift, rq->tag, &prp1, &prp2);
-	if (ret) {
-		io_rq_unmap(dev, req);
-		return ret;
-	}
-
-	fua = rq->cmd_flags & REQ_FUA;
-	cnvme_cmd_rw(cmd, req_op(rq) == REQ_OP_READ ? nvme_cmd_read : nvme_cmd_write,
-		     ns->nsid, slba, nlb, prp1, prp2, fua);
-	return 0;
-}
-
-static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
-				   const struct blk_mq_queue_data *bd)
-{
-	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
-	struct cnvme_io_queue *q = hctx->driver_data;
-	struct cnvme_io_queues *io = q->io;
-	struct request *rq = bd->rq;
-	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
-	struct nvme_command cmd;
-	int ret;
-
-	req->nents = 0;
-	req->dma_len = 0;
-	spin_lock(&q->sq_lock);
-	if (cnvme_io_is_dead(io)) {
-		ret = -EIO;
-		goto out_unlock;
-	}
-	req->expired = false;
-	switch (req_op(rq)) {
-	case REQ_OP_FLUSH:
-		cnvme_cmd_flush(&cmd, ns->nsid);
-		break;
-	case REQ_OP_READ:
-	case REQ_OP_WRITE:
-		ret = io_rw_command(ns, q, rq, &cmd);
-		if (ret)
-			goto out_unlock;
-		break;
-	default:
-		ret = -EOPNOTSUPP;
-		goto out_unlock;
-	}
-	/* Tags are below the queue depth, which fits in 16 bits. */
-	cmd.common.command_id = rq->tag;
-	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
-	if (ret) {
-		io_rq_unmap(io->dev, req);
-		goto out_unlock;
-	}
-	/*
-	 * Start the request only once it is in the ring, under the submission
-	 * lock: a request refused above was never in flight, so failing the
-	 * queue cannot end it as well. Leave @rq alone from here on: once any
-	 * doorbell sends the command, ours or that of another CPU submitting
-	 * to this queue after us (both under the submission lock), the
-	 * completion path may end it.
-	 */
-	blk_mq_start_request(rq);
-	if (bd->last)
-		cnvme_sq_ring_doorbell(&q->qp.sq);
-	spin_unlock(&q->sq_lock);
-	return BLK_STS_OK;
-
-out_unlock:
-	spin_unlock(&q->sq_lock);
-	return errno_to_blk_status(ret);
-}
-
-static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
-{
-	struct cnvme_io_queue *q = hctx->driver_data;
-
-	spin_lock(&q->sq_lock);
-	cnvme_sq_ring_doorbell(&q->qp.sq);
-	spin_unlock(&q->sq_lock);
-}
-
-static void cnvme_complete_rq(struct request *rq)
-{
-	/* cnvme ends its requests in the interrupt handler and never schedules completion. */
-	blk_mq_end_request(rq, BLK_STS_OK);
-}
-
-/* The driver data of hardware queue @hctx_idx is I/O queue @hctx_idx. */
-static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
-			   unsigned int hctx_idx)
-{
-	struct cnvme_ns_queue *ns = hctx->queue->queuedata;
-
-	if (hctx_idx >= ns->io->nr_queues)
-		return -EINVAL;
-	hctx->driver_data = &ns->io->queues[hctx_idx];
-	return 0;
-}
-
-static int cnvme_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
-{
-	return cnvme_poll_cq(hctx->driver_data, iob) > 0;
-}
-
-/*
- * The default map gets the interrupt queues, each serving the CPUs of its
- * MSI-X vector's affinity; the poll map, if any, gets the poll queues,
- * spread evenly over the CPUs. There are no read queues.
- */
-static void cnvme_map_queues(struct blk_mq_tag_set *set)
-{
-	const struct cnvme_queue_layout *layout = set->driver_data;
-	struct blk_mq_queue_map *map;
-
-	map = &set->map[HCTX_TYPE_DEFAULT];
-	map->queue_offset = 0;
-	map->nr_queues = layout->irq_queues;
-	/* Vector 0 is the admin queue's. */
-	if (map->nr_queues)
-		blk_mq_map_hw_queues(map, layout->dev, 1);
-	if (set->nr_maps <= HCTX_TYPE_POLL)
-		return;
-	/*
-	 * blk-mq gives every map all the hardware queues to begin with: a read
-	 * map left so would send every read to hardware queue 0.
-	 */
-	set->map[HCTX_TYPE_READ].nr_queues = 0;
-	map = &set->map[HCTX_TYPE_POLL];
-	map->queue_offset = layout->irq_queues;
-	map->nr_queues = layout->poll_queues;
-	if (map->nr_queues)
-		blk_mq_map_queues(map);
-}
-
-/*
- * A request did not complete in time. First look for a completion whose
- * interrupt was lost; then give the request a second period; if it expires
- * again, or the controller reports a fatal status or no longer answers,
- * disable the controller and fail every request it holds (abort and
- * controller reset are not implemented).
- */
-static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
-{
-	struct cnvme_io_queue *q = rq->mq_hctx->driver_data;
-	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
-	struct cnvme_io_queues *io = q->io;
-	u32 tag = rq->tag;
-	bool broken;
-	u32 csts;
-
-	cnvme_poll_cq(q, NULL);
-	if (io_tag_to_rq(q, tag) != rq) {
-		dev_warn(io->dev, "queue %u: command %u completed without an interrupt\n",
-			 io_queue_qid(q), tag);
-		return BLK_EH_DONE;
-	}
-	/* Another timeout gave up on the controller, which fails this request too. */
-	if (cnvme_io_is_dead(io))
-		return BLK_EH_DONE;
-	csts = readl(io->bar + NVME_REG_CSTS);
-	broken = cnvme_csts_is_all_ones(csts) || (csts & NVME_CSTS_CFS);
-	if (!broken && !req->expired) {
-		req->expired = true;
-		dev_warn(io->dev, "queue %u: command %u timed out; waiting one more period\n",
-			 io_queue_qid(q), tag);
-		return BLK_EH_RESET_TIMER;
-	}
-	dev_err(io->dev, "queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
-		io_queue_qid(q), tag, csts);
-	io_fail(io);
-	return BLK_EH_DONE;
-}
-
-const struct blk_mq_ops cnvme_mq_ops = {
-	.queue_rq	= cnvme_queue_rq,
-	.commit_rqs	= cnvme_commit_rqs,
-	.complete	= cnvme_complete_rq,
-	.init_hctx	= cnvme_init_hctx,
-	.timeout	= cnvme_timeout,
-	.poll		= cnvme_poll,
-	.map_queues	= cnvme_map_queues,
-};
-
-/**
- * cnvme_admin_irq() - The interrupt handler of MSI-X vector 0.
- * @irq: the interrupt.
- * @data: the I/O queues.
- *
- * The admin queue is polled; its completions may still raise vector 0.
- *
- * Return: %IRQ_HANDLED.
- */
-irqreturn_t cnvme_admin_irq(int irq, void *data)
-{
-	return IRQ_HANDLED;
-}
-
-/**
- * cnvme_io_irq() - The interrupt handler of MSI-X vector i + 1.
- * @irq: the interrupt.
- * @data: I/O queue i, an interrupt queue.
- *
- * Return: %IRQ_HANDLED if there were completions, %IRQ_NONE otherwise.
- */
-irqreturn_t cnvme_io_irq(int irq, void *data)
-{
-	DEFINE_IO_COMP_BATCH(iob);
-	u32 reaped;
-
-	/* End the requests of this pass together, as the poller does. */
-	reaped = cnvme_poll_cq(data, &iob);
-	if (iob.complete)
-		iob.complete(&iob);
-	return reaped ? IRQ_HANDLED : IRQ_NONE;
 }
