@@ -286,12 +286,6 @@ impl Command {
         self.cdw0 = ((u32::from(cid) << 16) | cdw0).to_le();
     }
 
-    /// Returns the command identifier.
-    pub(crate) fn cid(&self) -> u16 {
-        // CAST: the command identifier is the upper half of CDW0.
-        (u32::from_le(self.cdw0) >> 16) as u16
-    }
-
     /// Returns the opcode.
     pub(crate) fn opcode(&self) -> u8 {
         // CAST: the opcode is the low byte of CDW0.
@@ -326,25 +320,6 @@ pub(crate) struct Completion {
 }
 
 impl Completion {
-    /// Returns a completion entry with these fields; `status_with_phase` is the upper half of
-    /// DW3: phase tag in bit 0, status field above.
-    pub(crate) const fn new(
-        result: u32,
-        sq_head: u16,
-        sq_id: u16,
-        cid: u16,
-        status_with_phase: u16,
-    ) -> Self {
-        Self {
-            result: result.to_le(),
-            dw1: 0,
-            sq_head: sq_head.to_le(),
-            sq_id: sq_id.to_le(),
-            cid: cid.to_le(),
-            status: status_with_phase.to_le(),
-        }
-    }
-
     /// Returns the command specific result (DW0).
     pub(crate) fn result(&self) -> u32 {
         u32::from_le(self.result)
@@ -525,6 +500,12 @@ mod tests {
 
     // Accessors only the tests read.
     impl Command {
+        /// Returns the command identifier.
+        fn cid(&self) -> u16 {
+            // CAST: the command identifier is the upper half of CDW0.
+            (u32::from_le(self.cdw0) >> 16) as u16
+        }
+
         /// Returns the namespace identifier.
         fn nsid(&self) -> u32 {
             u32::from_le(self.nsid)
@@ -554,6 +535,25 @@ mod tests {
     }
 
     impl Completion {
+        /// Returns a completion entry with these fields; `status_with_phase` is the upper half of
+        /// DW3: phase tag in bit 0, status field above.
+        const fn new(
+            result: u32,
+            sq_head: u16,
+            sq_id: u16,
+            cid: u16,
+            status_with_phase: u16,
+        ) -> Self {
+            Self {
+                result: result.to_le(),
+                dw1: 0,
+                sq_head: sq_head.to_le(),
+                sq_id: sq_id.to_le(),
+                cid: cid.to_le(),
+                status: status_with_phase.to_le(),
+            }
+        }
+
         /// Returns the submission queue the command came from.
         fn sq_id(&self) -> u16 {
             u16::from_le(self.sq_id)
