@@ -26,8 +26,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rnvme_vm as vm  # noqa: E402
+from workbench import vm
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rnvme_vm as vm  # noqa: E402
+from workbench import vm
 
 USER_TOP = 0xffff800000000000
 DRIVER_MODULES = {"nvme", "nvme_core", "cnvme", "rnvme"}

@@ -17,8 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rnvme_vm as vm  # noqa: E402
+from workbench import vm
 
 ROOT = vm.ROOT
 

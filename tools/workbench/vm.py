@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Root ports sit at these slots of pcie.0; controller i hangs off slot 0x10+i.
 ROOT_PORT_SLOT0 = 0x10
@@ -159,7 +159,7 @@ class Guest:
 
     def _write_plan(self, tests):
         lines = [
-            "# Written by tools/rnvme_vm.py; sourced by tests/guest/init.",
+            "# Written by tools/workbench/vm.py; sourced by tests/guest/init.",
             f"PROJECT={shlex.quote(str(ROOT))}",
             f"MODROOT={shlex.quote(str(self.build / 'modroot'))}",
             f"NR_CONTROLLERS={len(self.controllers)}",
