@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """Benchmark the block drivers in one boot and write a report.
 
-Targets: the NVMe PCI drivers (upstream nvme, later rnvme and cnvme), each on
+Targets: the NVMe PCI drivers (upstream nvme, rnvme and cnvme), each on
 its own emulated controllers, and null_blk and rnull, the block layer's
 ceiling (no device behind them). Every workload runs against every target in
 round-robin order within each repetition, so that slow drift of the emulator
 hits all targets alike. Results come from fio's JSON; the report is
 summary.json + summary.md + PNG plots in build/bench/<timestamp>/, next to
-the raw fio JSON. Method: Documentation/rnvme/benchmark.rst.
+the raw fio JSON. After fio, the instruction profile of the NVMe drivers
+(tools/insn_profile.py) at QD1 and QD32, one boot each, into insn-qd<N>/ and
+the report. Method: Documentation/rnvme/benchmark.rst.
 
-    bench.py --build DIR [--profile short|full] [--commit-summary]
+    bench.py --build DIR [--profile short|full] [--insn-iodepths 1,32] [--commit-summary]
     bench.py --report RUN_DIR [--commit-summary]   # re-analyse a finished run
 """
 
@@ -27,6 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from workbench import vm
+from workbench.insn_report import analyse as insn_analyse, per_io_table
+from workbench.insn_run import InsnRun, run_windows
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ DEVICE_SIZE = 1 << 30  # every target: 1 GiB, 512-byte logical blocks
 # November 2026, 2 s on 2026-12-01): for estimates only.
 RUN_OVERHEAD_S = 2.0
 BOOT_S = 15
+# One instruction profile (boot with -icount, two windows of each NVMe
+# driver, analysis), for estimates only.
+INSN_PROFILE_S = 150
 DOC_SUMMARY = vm.ROOT / "Documentation/rnvme/bench-summary.json"
 
 
@@ -316,6 +323,14 @@ def analyse(out, meta):
                 into[rname] = ratio([by_rep[a][r] for r in reps], [by_rep[b][r] for r in reps],
                                     paired=True) if reps else None
         summary["workloads"].append(w)
+    summary["instructions"] = []
+    for r in meta.get("insn_runs", []):
+        prof = out / r["dir"] / "profile.json"
+        if r.get("error") or not prof.exists():
+            failed.append(r["dir"])
+        else:
+            table = per_io_table(json.loads(prof.read_text()))
+            summary["instructions"].append(dict(table, report=f"{r['dir']}/report.txt"))
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     plots = make_plots(out, summary)
     (out / "summary.md").write_text(markdown(summary, plots))
@@ -369,6 +384,27 @@ def markdown(s, plots):
     for w in s["workloads"]:
         md.append(f"| {w['name']} | " + " | ".join(fmt_ci(w.get("p99_ratios", {}).get(r)) for r, _, _ in RATIOS)
                   + " |")
+    if s.get("instructions"):
+        md += ["", "## Instructions per I/O", "",
+               "Counted, not timed: each queue depth is one boot of the same kernel with one vCPU under TCG "
+               "with `-icount shift=0` and the insncount plugin (tools/insn_profile.py, "
+               "Documentation/rnvme/benchmark.rst), 4 KiB random reads with io_uring on a null-co "
+               "controller per driver; per I/O: the difference of two windows over the I/Os between them. "
+               "The costly instructions are counted in the disassembly of the build (with one vCPU the "
+               "kernel patches the lock prefix out; the count is of the binary). Full reports: "
+               + ", ".join(f"[{t['report']}]({t['report']})" for t in s["instructions"]) + "."]
+        for t in s["instructions"]:
+            drivers = t["drivers"]
+            diff = "rnvme" in drivers and "cnvme" in drivers
+            md += ["", f"QD{t['iodepth']}: " + "; ".join(f"{d} {m}" for d, m in t["method"].items()) + ".", "",
+                   f"| QD{t['iodepth']}, per I/O | " + " | ".join(drivers) + (" | rnvme-cnvme |" if diff else " |"),
+                   "|---|" + "---:|" * (len(drivers) + diff)]
+            for rows, digits in ((t["categories"], 0), (t["costly"], 2)):
+                for label, per_driver in rows.items():
+                    cells = [f"{per_driver[d]:.{digits}f}" for d in drivers]
+                    if diff:
+                        cells.append(f"{per_driver['rnvme'] - per_driver['cnvme']:.{digits}f}")
+                    md.append(f"| {label} | " + " | ".join(cells) + " |")
     md += ["", "## Targets", ""]
     for t in s["targets"]:
         where = ""
@@ -469,7 +505,8 @@ def commit_summary(s, path=DOC_SUMMARY):
                           "rnvme_vs_cnvme": w["ratios"]["rnvme_vs_cnvme"],
                           "p99_latency_rnvme_vs_nvme": w.get("p99_ratios", {}).get("rnvme_vs_nvme"),
                           "p99_latency_rnvme_vs_cnvme": w.get("p99_ratios", {}).get("rnvme_vs_cnvme")}
-                         for w in s["workloads"]]}
+                         for w in s["workloads"]],
+           "instructions_per_io": s.get("instructions")}
     path.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"rnvme bench: wrote {path.relative_to(vm.ROOT)}")
 
@@ -517,6 +554,25 @@ class Progress:
             eta = (time.monotonic() - self.ready) / self.k * left
             print(f"[{self.k}/{len(self.runs)}] {run['workload']} {run['target']} "
                   f"rep {run['rep'] + 1}/{self.reps}: {what} (ETA {mmss(eta)})", flush=True)
+
+
+def insn_profile(build, out, iodepth, drivers):
+    """The instruction profile of `drivers` at `iodepth` into out/insn-qd<iodepth>/
+    (report.txt, profile.json); its entry of bench.json's insn_runs."""
+    run_dir = out / f"insn-qd{iodepth}"
+    print(f"rnvme bench: instruction profile at QD{iodepth} ({', '.join(drivers)}), one boot with -icount",
+          flush=True)
+    t0 = time.monotonic()
+    error = run_windows(build, run_dir, InsnRun(iodepth=iodepth, drivers=drivers))
+    if error:
+        print(f"rnvme bench: the instruction profile at QD{iodepth} failed: {error}", file=sys.stderr)
+    else:
+        with open(os.devnull, "w") as devnull:
+            insn_analyse(run_dir, 40, devnull, build=build)
+        print(f"rnvme bench: instruction profile at QD{iodepth}: {run_dir}/report.txt "
+              f"({time.monotonic() - t0:.0f} s)", flush=True)
+    return {"iodepth": iodepth, "dir": run_dir.name, "error": error,
+            "seconds": round(time.monotonic() - t0)}
 
 
 def git_commit():
@@ -571,6 +627,9 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions (default: the profile's)")
     ap.add_argument("--runtime", type=float, help="seconds measured per fio run (default: the profile's)")
     ap.add_argument("--ramp", type=float, help="seconds of ramp discarded per fio run (default: the profile's)")
+    ap.add_argument("--insn-iodepths", default="1,32", metavar="QD,...",
+                    help="after fio, the instruction profile (tools/insn_profile.py) of the NVMe drivers at "
+                    "these queue depths, one boot each, into the summary (default %(default)s; '' for none)")
     ap.add_argument("--report", type=Path, metavar="RUN_DIR", help="only re-analyse a finished run")
     ap.add_argument("--commit-summary", action="store_true",
                     help=f"also write {DOC_SUMMARY.relative_to(vm.ROOT)} from this run")
@@ -592,6 +651,12 @@ def main():
                    prof.ramp if args.ramp is None else args.ramp, prof.numjobs)
     if prof.reps < 1 or prof.runtime <= 0 or prof.ramp < 0:
         ap.error("--reps and --runtime must be positive, --ramp not negative")
+    try:
+        insn_iodepths = [int(qd) for qd in args.insn_iodepths.split(",") if qd]
+    except ValueError:
+        ap.error(f"--insn-iodepths must be comma-separated queue depths, not {args.insn_iodepths!r}")
+    if any(qd < 1 for qd in insn_iodepths):
+        ap.error("--insn-iodepths: every queue depth must be at least 1")
     only = set(args.targets.split(",")) if args.targets else None
     if only and only - {t.name for t in TARGETS}:
         ap.error(f"unknown targets {sorted(only - {t.name for t in TARGETS})}")
@@ -617,7 +682,10 @@ def main():
     ctrls, where, runs, skipped = make_plan(targets, workloads, prof, guest.vcpus)
     guest.controllers = ctrls
     per_run = prof.runtime + prof.ramp + RUN_OVERHEAD_S
-    est = BOOT_S + len(runs) * per_run
+    insn_drivers = tuple(d for d in InsnRun.drivers if d in {t.name for t in targets})
+    if not insn_drivers:
+        insn_iodepths = []
+    est = BOOT_S + len(runs) * per_run + len(insn_iodepths) * INSN_PROFILE_S
     meta = {"stamp": stamp, "commit": git_commit(), "profile": args.profile, "repetitions": prof.reps, "runtime_s": prof.runtime,
             "ramp_s": prof.ramp, "numjobs": sorted({r["numjobs"] for r in runs}),
             "fio_options": fio_options(prof),
@@ -632,8 +700,9 @@ def main():
     print(f"rnvme bench: {args.profile} profile, {len(runs)} fio runs ({prof.reps} repetitions x "
           f"{len(workloads)} workloads x {len(targets)} targets ({', '.join(t.name for t in targets)})"
           f" x numjobs {'/'.join(map(str, meta['numjobs']))}, less {len(skipped) * prof.reps * len(meta['numjobs'])}"
-          f" skipped), about {mmss(est)}; kernel {info['kernelrelease']}, accelerator {guest.accel}",
-          flush=True)
+          f" skipped)" + (f", then the instruction profile at QD {', '.join(map(str, insn_iodepths))}"
+                           if insn_iodepths else "")
+          + f", about {mmss(est)}; kernel {info['kernelrelease']}, accelerator {guest.accel}", flush=True)
     for name, why in not_run.items():
         print(f"rnvme bench: not run: {name}: {why}", flush=True)
     for sk in skipped:
@@ -642,7 +711,8 @@ def main():
     t0 = time.monotonic()
     load0 = os.getloadavg()[0]
     progress = Progress(runs, prof.reps)
-    run = guest.run(plan, timeout=int(est * 2 + 180), progress=progress)
+    fio_est = est - len(insn_iodepths) * INSN_PROFILE_S
+    run = guest.run(plan, timeout=int(fio_est * 2 + 180), progress=progress)
     meta["host_load"] = {"start": load0, "max": progress.max_load, "end": os.getloadavg()[0],
                          "cpus": os.cpu_count()}
     if not run.booted:
@@ -659,13 +729,16 @@ def main():
                     m["device"] = " ".join(dev.read_text().split())
         else:
             print(f"  {t.name}: FAILED (rc {t.rc}) {t.text('stderr')[-300:]}", flush=True)
+    meta["fio_wall_s"] = round(time.monotonic() - t0)
+    meta["insn_runs"] = [insn_profile(args.build.resolve(), out, qd, insn_drivers) for qd in insn_iodepths]
     meta["wall_s"] = round(time.monotonic() - t0)
     (out / "bench.json").write_text(json.dumps(meta, indent=2) + "\n")
     s = analyse(out, meta)
     print((out / "summary.md").read_text())
     if args.commit_summary:
         commit_summary(s)
-    print(f"rnvme bench: guest run took {mmss(meta['wall_s'])}; report in {out}/summary.md", flush=True)
+    print(f"rnvme bench: guest runs took {mmss(meta['wall_s'])} (fio {mmss(meta['fio_wall_s'])}); "
+          f"report in {out}/summary.md", flush=True)
     if run.timed_out:
         print("rnvme bench: the guest ran out of time", file=sys.stderr)
     return 1 if s["failed_runs"] or run.timed_out else 0
