@@ -79,6 +79,11 @@ class RunResult:
         return "\n".join(text.splitlines()[-n:])
 
 
+def kernel_source(build):
+    """The kernel source tree of a build folder (its `source` link)."""
+    return Path(os.path.realpath(build / "source"))
+
+
 def detect_accel():
     """KVM only where it really works; RNVME_ACCEL overrides (kvm or tcg)."""
     forced = os.environ.get("RNVME_ACCEL")
