@@ -39,7 +39,7 @@ def lint_gates(rep, build):
     # checkpatch --strict on the C twin and on the patch series.
     cp = [str(src / "scripts/checkpatch.pl"), "--strict", "--no-tree", "--quiet", "--show-types",
           "--ignore", "SPDX_LICENSE_TAG,FILE_PATH_CHANGES"]
-    cfiles = sorted(p for p in (ROOT / "drivers/block/cnvme").glob("*.[ch]"))
+    cfiles = sorted((ROOT / "drivers/block/cnvme").rglob("*.[ch]"))
     patches = sorted((ROOT / "patches").glob("*.patch"))
     for what, files, extra in (("C twin", cfiles, ["-f"]), ("patch series", patches, [])):
         name = f"lint: checkpatch --strict ({what})"
