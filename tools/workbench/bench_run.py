@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -70,23 +72,32 @@ class Progress:
                   f"rep {run['rep'] + 1}/{self.reps}: {what} (ETA {mmss(eta)})", flush=True)
 
 
-def insn_profile(build, out, iodepth, drivers):
+def insn_profile(build, out, iodepth, drivers, analysis):
     """The instruction profile of `drivers` at `iodepth` into out/insn-qd<iodepth>/
-    (report.txt, profile.json); its entry of bench.json's insn_runs."""
+    (report.txt, profile.json): the boot here, its analysis on the `analysis`
+    executor, so that it overlaps the next boot. A future of its entry of
+    bench.json's insn_runs."""
     run_dir = out / f"insn-qd{iodepth}"
     print(f"rnvme bench: instruction profile at QD{iodepth} ({', '.join(drivers)}), one boot with -icount",
           flush=True)
     t0 = time.monotonic()
     error = run_windows(build, run_dir, InsnRun(iodepth=iodepth, drivers=drivers))
-    if error:
-        print(f"rnvme bench: the instruction profile at QD{iodepth} failed: {error}", file=sys.stderr)
-    else:
-        with open(os.devnull, "w") as devnull:
-            insn_analyse(run_dir, 40, devnull, build=build)
-        print(f"rnvme bench: instruction profile at QD{iodepth}: {run_dir}/report.txt "
-              f"({time.monotonic() - t0:.0f} s)", flush=True)
-    return {"iodepth": iodepth, "dir": run_dir.name, "error": error,
-            "seconds": round(time.monotonic() - t0)}
+    boot_s = round(time.monotonic() - t0)
+
+    def report():
+        nonlocal error
+        if not error:
+            try:
+                with open(os.devnull, "w") as devnull:
+                    insn_analyse(run_dir, 40, devnull, build=build)
+            except Exception:  # the fio results must still get their report
+                error = "its analysis failed:\n" + traceback.format_exc()
+        if error:
+            print(f"rnvme bench: the instruction profile at QD{iodepth} failed: {error}", file=sys.stderr)
+        else:
+            print(f"rnvme bench: instruction profile at QD{iodepth}: {run_dir}/report.txt", flush=True)
+        return {"iodepth": iodepth, "dir": run_dir.name, "error": error, "boot_s": boot_s}
+    return analysis.submit(report)
 
 
 def git_commit():
@@ -178,7 +189,11 @@ def run(build, out, stamp, profile_name, prof, targets, not_run, workloads, insn
         else:
             print(f"  {t.name}: FAILED (rc {t.rc}) {t.text('stderr')[-300:]}", flush=True)
     meta["fio_wall_s"] = round(time.monotonic() - t0)
-    meta["insn_runs"] = [insn_profile(build.resolve(), out, qd, insn_drivers) for qd in insn_iodepths]
+    # The fio results are safe before the instruction profiles start.
+    (out / "bench.json").write_text(json.dumps(meta, indent=2) + "\n")
+    with ThreadPoolExecutor(max_workers=1) as analysis:
+        profiles = [insn_profile(build.resolve(), out, qd, insn_drivers, analysis) for qd in insn_iodepths]
+        meta["insn_runs"] = [p.result() for p in profiles]
     meta["wall_s"] = round(time.monotonic() - t0)
     (out / "bench.json").write_text(json.dumps(meta, indent=2) + "\n")
     s = analyse(out, meta)
