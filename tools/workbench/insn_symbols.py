@@ -120,7 +120,6 @@ def demangle_all(names):
     return out
 
 
-
 def find_ko(build, module):
     for p in (Path(build) / "modroot").rglob(module.replace("_", "?") + ".ko"):
         return p

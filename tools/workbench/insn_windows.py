@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .insn_symbols import Symbols, find_ko
 
+
 def read_window(path, blocks=None):
     """{vaddr: [insns, execs at vaddr]} of one window file; and its total.
     If `blocks` (a dict) is given, also {(vaddr, n_insns): execs} into it."""
@@ -36,7 +37,6 @@ def read_window(path, blocks=None):
     return counts, total
 
 
-
 def aggregate(counts, syms):
     """{(symbol, module): [insns, calls]}: calls = executions of the block at
     the symbol's first address (one per call, unless a loop jumps back there)."""
@@ -48,7 +48,6 @@ def aggregate(counts, syms):
         if start == a:
             s[1] += execs
     return by_sym
-
 
 
 # Instructions that cost far more than their count under TCG (and on real
@@ -141,7 +140,6 @@ def heavy_instructions(build, run_dir, syms, blocks_by_drv, info):
                     r[1][syms.lookup(h)[0]] += sign * e / dn
         result[drv] = {label: [r[0], dict(r[1])] for (label, _), r in zip(HEAVY, res)}
     return result
-
 
 
 @dataclass
