@@ -98,10 +98,12 @@ def rust_test_lines(lines):
 
 
 class Source:
-    """One source file: its lines, code lines and which of them are test code."""
+    """One source file: its lines, code lines and which of them are test code;
+    name is its path under the driver's folder (io/recovery.rs)."""
 
-    def __init__(self, path):
+    def __init__(self, path, top):
         self.path = path
+        self.name = path.relative_to(top).as_posix()
         self.rust = path.suffix == ".rs"
         self.lines = path.read_text().splitlines()
         self.code = strip(self.lines, self.rust)
@@ -131,26 +133,42 @@ class Source:
 
 
 def sources():
-    return {"rnvme": [Source(p) for p in sorted(RDIR.glob("*.rs"))],
-            "cnvme": [Source(p) for p in sorted(CDIR.glob("*.[ch]"))]}
+    """Every source file of each driver, in subfolders too."""
+    return {d: [Source(p, top) for p in sorted(top.rglob(pattern), key=lambda p: p.as_posix())]
+            for d, top, pattern in (("rnvme", RDIR, "*.rs"), ("cnvme", CDIR, "*.[ch]"))}
+
+
+def concern(src, driver):
+    """What a file is about, the same for both drivers: its path under the
+    driver's folder without suffix and without the driver's name as a prefix;
+    the root file (the driver's name, or its name with _main) is ""."""
+    key = src.name.rsplit(".", 1)[0]
+    head, _, stem = key.rpartition("/")
+    if stem == driver or stem == f"{driver}_main":
+        stem = ""
+    elif stem.startswith(f"{driver}_"):
+        stem = stem[len(driver) + 1:]
+    return f"{head}/{stem}" if head else stem
 
 
 def cell(files, part="driver"):
     """Returns "a.c + a.h: N", N the code lines of part of files."""
     if not files:
         return "none"
-    return f"{' + '.join(f.path.name for f in files)}: {sum(f.count(part)[3] for f in files)}"
+    return f"{' + '.join(f.name for f in files)}: {sum(f.count(part)[3] for f in files)}"
 
 
 def concerns(srcs):
-    """Pairs rnvme's X.rs with cnvme's X.c/X.h and rnvme.rs with cnvme_main.c; tests apart."""
+    """Pairs each rnvme file with the cnvme files of the same concern (io.rs
+    with io.c and io.h, rnvme.rs with cnvme.c or cnvme_main.c); tests apart."""
     rows, paired = [], set()
     for r in srcs["rnvme"]:
-        stem = "cnvme_main" if r.path.stem == "rnvme" else r.path.stem
-        paired.add(stem)
-        rows.append((r.path.stem, cell([r]), cell([c for c in srcs["cnvme"] if c.path.stem == stem])))
-    rows += [(c.path.stem, "none", cell([c])) for c in srcs["cnvme"]
-             if c.path.stem not in paired and not c.test]
+        key = concern(r, "rnvme")
+        paired.add(key)
+        rows.append((r.name.rsplit(".", 1)[0], cell([r]),
+                     cell([c for c in srcs["cnvme"] if concern(c, "cnvme") == key and not c.test])))
+    rows += [(c.name.rsplit(".", 1)[0], "none", cell([c])) for c in srcs["cnvme"]
+             if concern(c, "cnvme") not in paired and not c.test]
     rtests = [r for r in srcs["rnvme"] if r.test]
     rows.append(("KUnit suites", f"#[kunit_tests] in {len(rtests)} .rs files: "
                  f"{sum(r.count('test')[3] for r in rtests)}",
@@ -175,7 +193,7 @@ def features(srcs):
     for name, rpat, cpat, scope in FEATURES:
         cells = []
         for d, pat in zip(DRIVERS, (rpat, cpat)):
-            hits = {s.path.name: len(re.findall(pat, s.text(scope))) for s in srcs[d]}
+            hits = {s.name: len(re.findall(pat, s.text(scope))) for s in srcs[d]}
             where = [f for f, n in hits.items() if n]
             if scope == "tests":
                 cells.append(f"{sum(hits.values())} suites" if where else "no")
@@ -247,10 +265,11 @@ def size_table(build):
     rows = [(label, *(str(sizes[d][i]) if sizes[d] else "not built" for d in DRIVERS))
             for i, label in enumerate((".text of the driver module (bytes)",
                                        "text of the driver module, as size reports"))]
-    kunit = size_of(build / "drivers/block/cnvme/cnvme_kunit.ko")
+    kunit_kos = sorted((build / "drivers/block/cnvme").rglob("*kunit*.ko"))
+    kunit = [(ko.name, size_of(ko)) for ko in kunit_kos]
     rtests = "in rnvme.ko" if "CONFIG_RNVME_KUNIT_TEST=y" in cfg else "not built"
     rows.append(("KUnit suites' module: .text / text", rtests,
-                 f"cnvme_kunit.ko: {kunit[0]} / {kunit[1]}" if kunit else "not built"))
+                 ", ".join(f"{name}: {size[0]} / {size[1]}" for name, size in kunit if size) or "not built"))
     return rows
 
 
@@ -303,7 +322,7 @@ def render_rst(data):
            "pattern per driver (``FEATURES`` in the script), so a feature one driver lacks",
            "shows as missing. Module sizes come from a build tree, here the",
            f"{data['built']}: in the base variant rnvme.ko also holds rnvme's KUnit suites,",
-           "whereas cnvme's are in cnvme_kunit.ko (the bench variant, ``--build .../build-bench``,",
+           "whereas cnvme's are in a module of their own (the bench variant, ``--build .../build-bench``,",
            "has no tests)."]
     for title, rows in data["sections"]:
         out += ["", title, "=" * len(title), "", ".. list-table::", "   :header-rows: 1", ""]

@@ -16,8 +16,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rnvme_vm as vm  # noqa: E402
+from workbench import vm
 
 
 def main():

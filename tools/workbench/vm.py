@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Root ports sit at these slots of pcie.0; controller i hangs off slot 0x10+i.
 ROOT_PORT_SLOT0 = 0x10
@@ -77,6 +77,11 @@ class RunResult:
         if not text:
             return "(the serial console is empty: the kernel printed nothing)"
         return "\n".join(text.splitlines()[-n:])
+
+
+def kernel_source(build):
+    """The kernel source tree of a build folder (its `source` link)."""
+    return Path(os.path.realpath(build / "source"))
 
 
 def detect_accel():
@@ -159,7 +164,7 @@ class Guest:
 
     def _write_plan(self, tests):
         lines = [
-            "# Written by tools/rnvme_vm.py; sourced by tests/guest/init.",
+            "# Written by tools/workbench/vm.py; sourced by tests/guest/init.",
             f"PROJECT={shlex.quote(str(ROOT))}",
             f"MODROOT={shlex.quote(str(self.build / 'modroot'))}",
             f"NR_CONTROLLERS={len(self.controllers)}",

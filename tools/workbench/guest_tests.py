@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+"""make test's guest tests: one definition per test script, parametrised by
+driver, and which of them also run on the debug kernel."""
+
+from . import vm
+
+# Our drivers that serve I/O: every I/O test runs against both.
+IO_DRIVERS = ("rnvme", "cnvme")
+
+
+def guest_tests(build, verify_size):
+    """The guest tests of one boot. Each is one script, parametrised by driver."""
+    tests = []
+    # Driver modules whose KUnit suites run at load time.
+    mods = [m for m, cfg in (("rnvme", "CONFIG_RNVME_KUNIT_TEST=y"), ("cnvme_kunit", "CONFIG_CNVME_KUNIT_TEST=m"))
+            if cfg in (build / ".config").read_text()
+            and list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/*/{m}.ko"))]
+    if mods:
+        tests.append(vm.Test("kunit-modules", ["tests/guest/kunit-modules.sh"] + mods, 120))
+    tests.append(vm.Test("fio-verify-nvme", ["tests/guest/fio-verify.sh", "nvme", "0", verify_size], 600))
+    # Controller bring-up and clean unbind, one definition for each of our drivers.
+    for drv in ("rnvme", "cnvme"):
+        if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            tests.append(vm.Test(f"bringup-{drv}", ["tests/guest/bringup.sh", drv, "1"], 120))
+    # The I/O tests of each of our drivers that serves I/O, on the small identical
+    # controllers 2 (driver under test) and 3 (upstream nvme for reference).
+    for drv in IO_DRIVERS:
+        if not list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            continue
+        tests += [
+            vm.Test(f"io-matrix-{drv}", ["tests/guest/io-matrix.sh", drv, "2", "3"], 900),
+            vm.Test(f"cross-driver-{drv}", ["tests/guest/cross-driver.sh", drv, "2"], 300),
+            vm.Test(f"bind-cycles-{drv}", ["tests/guest/bind-cycles.sh", drv, "2", "20"], 300),
+            vm.Test(f"poll-queues-{drv}", ["tests/guest/poll-queues.sh", drv, "2"], 300),
+            vm.Test(f"timeout-{drv}", ["tests/guest/timeout.sh", drv, "2", "eio"], 120),
+        ]
+    # On a kernel with kmemleak (the debug variant), a leak scan after all that.
+    kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
+    # The same definitions against upstream nvme, for reference: it polls the
+    # same way, and recovers from a timeout by resetting the controller.
+    tests += [
+        vm.Test("poll-queues-nvme", ["tests/guest/poll-queues.sh", "nvme", "3"], 300),
+        vm.Test("timeout-nvme", ["tests/guest/timeout.sh", "nvme", "3", "recover"], 180),
+    ]
+    if kmemleak:
+        tests.append(vm.Test("kmemleak", ["tests/guest/kmemleak.sh"], 600))
+    return tests
+
+
+# Guest tests that also run on the debug kernel.
+DEBUG_TESTS = r"^(kunit-modules|bringup-|cross-driver-|bind-cycles-|poll-queues-|timeout-|kmemleak)"

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+"""make test's runner: the report (one PASS/FAIL/SKIP line per test, then
+the counts) and one boot of a build running guest tests, whose results and
+KUnit suites land in the report."""
+
+import re
+
+from . import vm
+from .kunit_results import parse_kunit
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+
+    def ok(self, name, detail=""):
+        self.passed += 1
+        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
+
+    def fail(self, name, why, more=""):
+        self.failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+        if more:
+            print("    " + more.rstrip().replace("\n", "\n    "), flush=True)
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print(f"SKIP {name}: {why}", flush=True)
+
+
+def boot(rep, build, run_dir, tests, only=None, prefix=""):
+    """Boot one guest of `build` with our controllers and run `tests` in it
+    (those whose name matches `only`), then parse its KUnit results."""
+    # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
+    # controllers for the I/O tests over whole namespaces.
+    ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
+    ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
+    guest = vm.Guest(build, run_dir, ctrls)
+    if only:
+        tests = [t for t in tests if re.search(only, t.name)]
+    print(f"rnvme: booting the {prefix or 'test '}guest of {build} ({len(tests)} guest tests, "
+          f"results in {run_dir})", flush=True)
+    run = guest.run(tests)
+    if not run.booted:
+        why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
+        console = run.run_dir / "console.log"
+        panic = [ln for ln in (console.read_text(errors="replace").splitlines() if console.exists() else [])
+                 if "Kernel panic" in ln]
+        if panic:
+            why += "; " + panic[0].split("] ", 1)[-1]
+        rep.fail(f"{prefix}guest boot", f"the guest never reached its init ({why}); console tail:",
+                 run.console_tail())
+        qlog = (run_dir / "qemu.log")
+        if qlog.exists() and qlog.read_text().strip():
+            print("    qemu: " + qlog.read_text().strip()[-1000:])
+        return
+    rep.ok(f"{prefix}guest boot")
+    for t in run.tests:
+        name = prefix + t.name
+        if t.rc == -1:
+            rep.fail(name, "did not run (the guest stopped before it)" if not run.timed_out
+                     else "did not finish before the boot's hard timeout", run.console_tail(20))
+        elif t.ok:
+            rep.ok(name, f"{t.seconds:.1f} s")
+        else:
+            rep.fail(name, f"exit status {t.rc}" + (" (timeout)" if t.rc == 124 else ""),
+                     (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
+    if not run.finished and not run.timed_out:
+        rep.fail(f"{prefix}guest shutdown", "the guest died before finishing its plan", run.console_tail())
+    parse_kunit(rep, build, run_dir / "results", prefix)
