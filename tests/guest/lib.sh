@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for the guest test scripts: find controllers, bind drivers, find disks.
-# Controller i sits behind the root port at slot 0x10+i of pcie.0 (tools/rnvme_vm.py).
+# Controller i sits behind the root port at slot 0x10+i of pcie.0 (tools/workbench/vm.py).
 
 # load MODULE [PARAM=VALUE...]: modprobe from the build's module folder.
 load() {
