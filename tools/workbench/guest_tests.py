@@ -30,7 +30,7 @@ def guest_tests(build, verify_size):
         tests += [
             vm.Test(f"io-matrix-{drv}", ["tests/guest/io-matrix.sh", drv, "2", "3"], 900),
             vm.Test(f"cross-driver-{drv}", ["tests/guest/cross-driver.sh", drv, "2"], 300),
-            vm.Test(f"bind-cycles-{drv}", ["tests/guest/bind-cycles.sh", drv, "2", "20"], 300),
+            vm.Test(f"bind-cycles-{drv}", ["tests/guest/bind-cycles.sh", drv, "2", "20"], 600),
             vm.Test(f"poll-queues-{drv}", ["tests/guest/poll-queues.sh", drv, "2"], 300),
             vm.Test(f"timeout-{drv}", ["tests/guest/timeout.sh", drv, "2", "eio"], 120),
         ]
