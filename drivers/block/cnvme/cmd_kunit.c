@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite cnvme_cmd: the command builders of cnvme.h and io.h, the
- * command and completion layouts of <linux/nvme.h> as the controller reads
+ * command identifiers of io.h (tag and generation), the command and
+ * completion layouts of <linux/nvme.h> as the controller reads
  * and writes them, and the status mapping of io.h.
  */
 
@@ -154,6 +155,65 @@ static void cid_keeps_opcode(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.dbbuf.prp1), 0x1000);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.dbbuf.prp2), 0x2000);
 	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 0);
+}
+
+static void cid_round_trip(struct kunit *test)
+{
+	u32 tag;
+	u8 gen;
+
+	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+		for (gen = 0; gen < 16; gen++) {
+			u16 cid = cnvme_cid(tag, gen);
+
+			KUNIT_EXPECT_EQ(test, cnvme_cid_tag(cid), tag);
+			KUNIT_EXPECT_EQ(test, cnvme_cid_gen(cid), gen);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, cnvme_cid(0, 0), 0);
+	KUNIT_EXPECT_EQ(test, cnvme_cid(5, 1), 0x1005);
+	KUNIT_EXPECT_EQ(test, cnvme_cid(126, 15), 0xf07e);
+	/* Another generation of the same tag, as the stale-completion test makes. */
+	KUNIT_EXPECT_EQ(test, cnvme_cid_tag(0x1005 ^ BIT(12)), 5);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_gen(0x1005 ^ BIT(12)), 0);
+}
+
+static void cid_generation_wraps(struct kunit *test)
+{
+	unsigned int i;
+	u8 gen = 0;
+
+	for (i = 1; i <= 32; i++) {
+		gen = cnvme_cid_gen_next(gen);
+		KUNIT_EXPECT_EQ(test, gen, i % 16);
+	}
+	KUNIT_EXPECT_EQ(test, cnvme_cid_gen_next(15), 0);
+	/* Only four bits of the generation reach the identifier. */
+	KUNIT_EXPECT_EQ(test, cnvme_cid(3, 16), cnvme_cid(3, 0));
+	KUNIT_EXPECT_EQ(test, cnvme_cid(3, 0x13), cnvme_cid(3, 3));
+	KUNIT_EXPECT_EQ(test, cnvme_cid(3, 0xff), 0xf003);
+}
+
+static void cid_tag_bits(struct kunit *test)
+{
+	struct nvme_command cmd;
+
+	/* 4095, the largest tag of 12 bits. */
+	KUNIT_EXPECT_EQ(test, cnvme_cid(4095, 0), 0x0fff);
+	KUNIT_EXPECT_EQ(test, cnvme_cid(4095, 15), 0xffff);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_tag(0x0fff), 4095);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_tag(0xffff), 4095);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_gen(0x0fff), 0);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_gen(0xffff), 15);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_tag(cnvme_cid(4095, 9)), 4095);
+	KUNIT_EXPECT_EQ(test, cnvme_cid_gen(cnvme_cid(4095, 9)), 9);
+	/* A tag past 12 bits does not spill into the generation. */
+	KUNIT_EXPECT_EQ(test, cnvme_cid(4096, 0), 0);
+	KUNIT_EXPECT_EQ(test, cnvme_cid(4096 + 7, 2), 0x2007);
+	/* It is the upper half of CDW0, as the controller reads it. */
+	cnvme_cmd_flush(&cmd, 1);
+	cmd.common.command_id = cnvme_cid(4095, 9);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x9fff0000);
 }
 
 static void other_io_commands(struct kunit *test)
@@ -353,6 +413,9 @@ static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(read_write_layout),
 	KUNIT_CASE(queue_slots),
 	KUNIT_CASE(cid_keeps_opcode),
+	KUNIT_CASE(cid_round_trip),
+	KUNIT_CASE(cid_generation_wraps),
+	KUNIT_CASE(cid_tag_bits),
 	KUNIT_CASE(other_io_commands),
 	KUNIT_CASE(admin_commands),
 	KUNIT_CASE(create_queues),

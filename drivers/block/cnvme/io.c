@@ -187,6 +187,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct nvme_command cmd;
 	int ret;
+	u8 gen;
 
 	req->nents = 0;
 	req->dma_len = 0;
@@ -210,8 +211,13 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 		ret = -EOPNOTSUPP;
 		goto out_unlock;
 	}
-	/* Tags are below the queue depth, which fits in 16 bits. */
-	cmd.common.command_id = rq->tag;
+	/*
+	 * A new generation for each issue, so that a late completion of the
+	 * last one cannot end this one.
+	 */
+	gen = cnvme_cid_gen_next(req->gen);
+	WRITE_ONCE(req->gen, gen);
+	cmd.common.command_id = cnvme_cid(rq->tag, gen);
 	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
 	if (ret) {
 		io_rq_unmap(io->dev, req);
@@ -249,9 +255,9 @@ static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 /*
  * Returns the request that holds tag @tag on queue @q if the driver owns it
- * (in flight), NULL otherwise: a stale, bogus or duplicate identifier from
- * the controller then cannot make the driver end a request twice. A request
- * it returns stays owned by the driver while the caller holds @q->cq_lock.
+ * (in flight), NULL otherwise: a bogus or duplicate identifier from the
+ * controller then cannot make the driver end a request twice. A request it
+ * returns stays owned by the driver while the caller holds @q->cq_lock.
  */
 static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
 {
@@ -260,6 +266,8 @@ static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
 	struct request *rq = NULL;
 	int srcu_idx;
 
+	if (tag >= set->queue_depth)
+		return NULL;
 	/* Request pages are freed after an SRCU grace period on tags_srcu. */
 	srcu_idx = srcu_read_lock(&set->tags_srcu);
 	tags = set->tags[q->index];
@@ -274,6 +282,34 @@ static struct request *io_tag_to_rq(struct cnvme_io_queue *q, u32 tag)
 }
 
 /*
+ * Returns the request that command identifier @cid of a completion on queue
+ * @q stands for: its tag in flight, in the generation of its latest issue.
+ * Otherwise the completion is not for a command the driver owns (a bogus
+ * identifier, a duplicate, or a late one for an earlier issue of the tag):
+ * reports it and returns NULL. Called with @q->cq_lock held.
+ */
+static inline struct request *io_cid_to_rq(struct cnvme_io_queue *q, u16 cid)
+{
+	struct request *rq = io_tag_to_rq(q, cnvme_cid_tag(cid));
+	u8 gen;
+
+	if (unlikely(!rq)) {
+		dev_warn_ratelimited(q->io->dev,
+				     "queue %u: completion for unknown command %#x\n",
+				     io_queue_qid(q), cid);
+		return NULL;
+	}
+	gen = READ_ONCE(((struct cnvme_rq *)blk_mq_rq_to_pdu(rq))->gen);
+	if (unlikely(cnvme_cid_gen(cid) != gen)) {
+		dev_warn_ratelimited(q->io->dev,
+				     "queue %u: completion for command %#x of a stale generation (command %#x in flight)\n",
+				     io_queue_qid(q), cid, cnvme_cid(rq->tag, gen));
+		return NULL;
+	}
+	return rq;
+}
+
+/*
  * Ends the request of completion @cqe of queue @q, in the poller's batch
  * @iob if there is one and it completed without error. Called with
  * @q->cq_lock held.
@@ -283,17 +319,12 @@ static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
 				    struct io_comp_batch *iob)
 {
 	struct cnvme_io_queues *io = q->io;
-	u16 cid = READ_ONCE(cqe->command_id);
 	blk_status_t sts;
 	struct request *rq;
 
-	rq = io_tag_to_rq(q, cid);
-	if (unlikely(!rq)) {
-		/* A completion for a command we do not own: a confused controller. */
-		dev_warn(io->dev, "queue %u: completion for unknown command %u\n",
-			 io_queue_qid(q), cid);
+	rq = io_cid_to_rq(q, READ_ONCE(cqe->command_id));
+	if (unlikely(!rq))
 		return;
-	}
 	/* Fault injection: forget the completion; the request times out. */
 	if (blk_should_fake_timeout(rq->q))
 		return;
@@ -459,14 +490,19 @@ static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
 	struct cnvme_io_queue *q = rq->mq_hctx->driver_data;
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct cnvme_io_queues *io = q->io;
-	u32 tag = rq->tag;
+	/*
+	 * The request cannot be issued again while blk-mq holds it for this
+	 * handler, so its tag and generation stay those of the command that
+	 * timed out.
+	 */
+	u16 cid = cnvme_cid(rq->tag, READ_ONCE(req->gen));
 	bool broken;
 	u32 csts;
 
 	cnvme_poll_cq(q, NULL);
-	if (io_tag_to_rq(q, tag) != rq) {
-		dev_warn(io->dev, "queue %u: command %u completed without an interrupt\n",
-			 io_queue_qid(q), tag);
+	if (io_tag_to_rq(q, rq->tag) != rq) {
+		dev_warn(io->dev, "queue %u: command %#x completed without an interrupt\n",
+			 io_queue_qid(q), cid);
 		return BLK_EH_DONE;
 	}
 	/* Another timeout gave up on the controller, which fails this request too. */
@@ -476,12 +512,12 @@ static enum blk_eh_timer_return cnvme_timeout(struct request *rq)
 	broken = cnvme_csts_is_all_ones(csts) || (csts & NVME_CSTS_CFS);
 	if (!broken && !req->expired) {
 		req->expired = true;
-		dev_warn(io->dev, "queue %u: command %u timed out; waiting one more period\n",
-			 io_queue_qid(q), tag);
+		dev_warn(io->dev, "queue %u: command %#x timed out; waiting one more period\n",
+			 io_queue_qid(q), cid);
 		return BLK_EH_RESET_TIMER;
 	}
-	dev_err(io->dev, "queue %u: command %u timed out (CSTS 0x%x): disabling the controller\n",
-		io_queue_qid(q), tag, csts);
+	dev_err(io->dev, "queue %u: command %#x timed out (CSTS 0x%x): disabling the controller\n",
+		io_queue_qid(q), cid, csts);
 	io_fail(io);
 	return BLK_EH_DONE;
 }

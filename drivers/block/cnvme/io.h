@@ -23,7 +23,9 @@
  * irq_queues complete by interrupt, on MSI-X vector i + 1 (vector 0 belongs
  * to the admin queue, which is polled); the others are poll queues, created
  * without an interrupt and served by blk-mq's poll map. The command
- * identifier of a request is its tag.
+ * identifier of a request is its tag and a generation bumped each time the
+ * request is issued (cnvme_cid()), so that a completion meant for an earlier
+ * issue of the tag, or a duplicate, is told apart and dropped.
  *
  * Each queue has two locks, one per half of its queue pair. Completions
  * are processed under the completion lock, by one of the interrupt handler,
@@ -38,6 +40,7 @@
 
 #include <linux/align.h>
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/blk-mq.h>
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
@@ -82,6 +85,9 @@ static_assert(CNVME_MAX_SEGMENTS <= CNVME_PRP_LIST_ENTRIES);
  * @dma_len: the length of that mapping, 0 if none.
  * @dir: the direction of the mapping.
  * @expired: set when the request timed out once; cleared when it is queued.
+ * @gen: the generation in the command identifier of the request's latest
+ *	issue, 4 bits (cnvme_cid()); bumped under the submission lock before
+ *	the request is started, read by the completion side.
  *
  * Nothing is mapped while @nents and @dma_len are both 0.
  */
@@ -92,6 +98,7 @@ struct cnvme_rq {
 	u32 dma_len;
 	enum dma_data_direction dir;
 	bool expired;
+	u8 gen;
 };
 
 /**
@@ -233,6 +240,68 @@ static inline bool cnvme_io_is_dead(struct cnvme_io_queues *io)
 }
 
 /* 1. The command. */
+
+/*
+ * Its command identifier: the request's tag in bits 11:0 and a generation
+ * in bits 15:12, bumped each time the request is issued. This is the scheme
+ * of upstream nvme (drivers/nvme/host/nvme.h, nvme_cid()). A completion is
+ * taken only if its tag is in flight with the same generation: one that
+ * comes late for an earlier issue of the tag, or twice, is dropped instead
+ * of ending whatever request holds the tag now (unless 16 issues went by
+ * meanwhile).
+ */
+#define CNVME_CID_TAG_BITS	12
+#define CNVME_CID_TAG_MASK	GENMASK(CNVME_CID_TAG_BITS - 1, 0)
+#define CNVME_CID_GEN_MASK	GENMASK(15 - CNVME_CID_TAG_BITS, 0)
+
+/* The largest tag of an I/O queue fits in the tag bits. */
+static_assert(CNVME_IO_TAGS - 1 <= CNVME_CID_TAG_MASK);
+
+/**
+ * cnvme_cid() - The command identifier of an issue of a request.
+ * @tag: the request's tag; only bits 11:0 are used.
+ * @gen: the generation of the issue; only bits 3:0 are used.
+ *
+ * Return: @tag in bits 11:0, @gen in bits 15:12.
+ */
+static inline u16 cnvme_cid(u32 tag, u8 gen)
+{
+	return (gen & CNVME_CID_GEN_MASK) << CNVME_CID_TAG_BITS |
+	       (tag & CNVME_CID_TAG_MASK);
+}
+
+/**
+ * cnvme_cid_tag() - The tag of a command identifier.
+ * @cid: the command identifier, from a completion.
+ *
+ * Return: bits 11:0 of @cid.
+ */
+static inline u32 cnvme_cid_tag(u16 cid)
+{
+	return cid & CNVME_CID_TAG_MASK;
+}
+
+/**
+ * cnvme_cid_gen() - The generation of a command identifier.
+ * @cid: the command identifier, from a completion.
+ *
+ * Return: bits 15:12 of @cid.
+ */
+static inline u8 cnvme_cid_gen(u16 cid)
+{
+	return cid >> CNVME_CID_TAG_BITS;
+}
+
+/**
+ * cnvme_cid_gen_next() - The generation of the next issue of a request.
+ * @gen: the generation of its last issue.
+ *
+ * Return: @gen + 1, wrapping from 15 to 0.
+ */
+static inline u8 cnvme_cid_gen_next(u8 gen)
+{
+	return (gen + 1) & CNVME_CID_GEN_MASK;
+}
 
 /**
  * cnvme_cmd_rw() - Build a Read or a Write.
