@@ -21,6 +21,7 @@
  * - queue.c: queue pairs in coherent DMA memory, shadow doorbell buffers;
  * - io.c: the blk-mq operations, the I/O queues, their interrupts,
  *   polling, timeouts;
+ * - inject.c: the completion injection file in debugfs, in test builds;
  * - *_kunit.c: one KUnit suite each, testing the helpers of cnvme.h and
  *   io.h and the checks of identify.c.
  */
@@ -32,6 +33,7 @@
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/init.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -104,15 +106,17 @@ struct cnvme_disk {
  * @nr_namespaces: the number of @namespaces.
  * @io_queues: how many I/O queue pairs the controller granted, poll queues
  *	included.
+ * @debugfs: the controller's debugfs folder, with the completion injection
+ *	file (CONFIG_CNVME_COMPLETION_INJECT); NULL without it.
  *
- * Teardown: cnvme_remove() removes the disks (waiting for their I/O),
- * deletes the I/O queues and shuts the controller down (unless a timeout
- * disabled it after a failure); then it frees the interrupt handlers and
- * vectors, the I/O queue memory and the tag set, then disables the
- * controller and frees the admin queue (cnvme_ctrl_destroy()), then
- * disables the PCI function, in that order; the BAR mapping and this
- * structure are device-managed and go after that. Initialization runs in
- * the opposite order.
+ * Teardown: cnvme_remove() removes the debugfs folder, then the disks
+ * (waiting for their I/O), deletes the I/O queues and shuts the controller
+ * down (unless a timeout disabled it after a failure); then it frees the
+ * interrupt handlers and vectors, the I/O queue memory and the tag set,
+ * then disables the controller and frees the admin queue
+ * (cnvme_ctrl_destroy()), then disables the PCI function, in that order;
+ * the BAR mapping and this structure are device-managed and go after that.
+ * Initialization runs in the opposite order.
  */
 struct cnvme_controller {
 	struct cnvme_disk *disks;
@@ -126,6 +130,7 @@ struct cnvme_controller {
 	struct cnvme_namespace *namespaces;
 	unsigned int nr_namespaces;
 	u32 io_queues;
+	struct dentry *debugfs;
 };
 
 /* Longest text of an escaped Identify string of @len bytes, with its NUL. */
@@ -593,6 +598,7 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_io;
 
+	c->debugfs = cnvme_inject_add(&c->io, pci_name(pdev));
 	pci_set_drvdata(pdev, c);
 	return 0;
 
@@ -609,7 +615,8 @@ err_disable:
 }
 
 /*
- * Removes the disks, deletes the I/O queues and shuts the controller down
+ * Removes the debugfs folder and the disks, deletes the I/O queues and
+ * shuts the controller down
  * (CC.SHN), unless a timeout disabled it after a failure; then frees the
  * interrupts and the I/O queues, disables the controller and frees the admin
  * queue, then lets go of the PCI function.
@@ -619,6 +626,7 @@ static void cnvme_remove(struct pci_dev *pdev)
 	struct cnvme_controller *c = pci_get_drvdata(pdev);
 	int ret;
 
+	cnvme_inject_remove(c->debugfs);
 	/* The disks first: removing one waits for its I/O, which the controller still completes. */
 	cnvme_remove_disks(c);
 	if (cnvme_io_is_dead(&c->io)) {
@@ -651,7 +659,26 @@ static struct pci_driver cnvme_driver = {
 	.probe		= cnvme_probe,
 	.remove		= cnvme_remove,
 };
-module_pci_driver(cnvme_driver);
+
+static int __init cnvme_init(void)
+{
+	int ret;
+
+	cnvme_inject_init();
+	ret = pci_register_driver(&cnvme_driver);
+	if (ret)
+		cnvme_inject_exit();
+	return ret;
+}
+
+static void __exit cnvme_exit(void)
+{
+	pci_unregister_driver(&cnvme_driver);
+	cnvme_inject_exit();
+}
+
+module_init(cnvme_init);
+module_exit(cnvme_exit);
 
 MODULE_AUTHOR("The cnvme authors");
 MODULE_DESCRIPTION("C NVMe PCI block driver, the twin of rnvme");

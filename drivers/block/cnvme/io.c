@@ -16,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/limits.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -418,6 +419,70 @@ static void cnvme_complete_rq(struct request *rq)
 	/* cnvme ends its requests in the interrupt handler and never schedules completion. */
 	blk_mq_end_request(rq, BLK_STS_OK);
 }
+
+#if IS_ENABLED(CONFIG_CNVME_COMPLETION_INJECT)
+/**
+ * cnvme_io_show_inflight() - List the commands in flight on the I/O queues.
+ * @io: the I/O queues.
+ * @m: where to print them: one "<qid> <cid>" line each, in decimal.
+ */
+void cnvme_io_show_inflight(struct cnvme_io_queues *io, struct seq_file *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nr_queues; i++) {
+		struct cnvme_io_queue *q = &io->queues[i];
+		unsigned long flags;
+		u32 tag;
+
+		spin_lock_irqsave(&q->cq_lock, flags);
+		for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+			struct request *rq = io_tag_to_rq(q, tag);
+			struct cnvme_rq *req;
+
+			if (!rq)
+				continue;
+			req = blk_mq_rq_to_pdu(rq);
+			seq_printf(m, "%u %u\n", io_queue_qid(q),
+				   cnvme_cid(tag, READ_ONCE(req->gen)));
+		}
+		spin_unlock_irqrestore(&q->cq_lock, flags);
+	}
+}
+
+/**
+ * cnvme_io_inject_completion() - Process a made-up completion.
+ * @io: the I/O queues.
+ * @qid: the I/O queue identifier.
+ * @cid: the command identifier.
+ *
+ * The completion is successful and reports the submission queue head the
+ * controller reported last; it goes through the same function as the
+ * entries of the completion queue, under its lock, so that the command
+ * identifier check decides. Completing a command the controller still
+ * holds lets it write to memory that is no longer the request's: this is
+ * for tests only.
+ *
+ * Return: 0, or -EINVAL if @qid is not an I/O queue.
+ */
+int cnvme_io_inject_completion(struct cnvme_io_queues *io, u16 qid, u16 cid)
+{
+	struct nvme_completion cqe = {};
+	struct cnvme_io_queue *q;
+	unsigned long flags;
+
+	if (!qid || qid > io->nr_queues)
+		return -EINVAL;
+	q = &io->queues[qid - 1];
+	spin_lock_irqsave(&q->cq_lock, flags);
+	cqe.sq_head = cpu_to_le16(READ_ONCE(q->sq_head));
+	cqe.sq_id = cpu_to_le16(qid);
+	cqe.command_id = cid;
+	cnvme_handle_cqe(q, &cqe, NULL);
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+	return 0;
+}
+#endif
 
 /* Timeouts and failure: the controller given up. */
 

@@ -228,6 +228,43 @@ void cnvme_io_free(struct cnvme_io_queues *io);
 irqreturn_t cnvme_admin_irq(int irq, void *data);
 irqreturn_t cnvme_io_irq(int irq, void *data);
 
+/*
+ * Completion injection (inject.c), in test builds only: the debugfs file
+ * cnvme/<PCI function>/inject_completion lists the commands in flight on the
+ * I/O queues ("<qid> <cid>" lines) and takes such a line to process a
+ * made-up successful completion of that command identifier, as the
+ * completion queue entries are.
+ */
+struct dentry;
+struct seq_file;
+
+#if IS_ENABLED(CONFIG_CNVME_COMPLETION_INJECT)
+void cnvme_io_show_inflight(struct cnvme_io_queues *io, struct seq_file *m);
+int cnvme_io_inject_completion(struct cnvme_io_queues *io, u16 qid, u16 cid);
+void cnvme_inject_init(void);
+void cnvme_inject_exit(void);
+struct dentry *cnvme_inject_add(struct cnvme_io_queues *io, const char *name);
+void cnvme_inject_remove(struct dentry *dir);
+#else
+static inline void cnvme_inject_init(void)
+{
+}
+
+static inline void cnvme_inject_exit(void)
+{
+}
+
+static inline struct dentry *cnvme_inject_add(struct cnvme_io_queues *io,
+					      const char *name)
+{
+	return NULL;
+}
+
+static inline void cnvme_inject_remove(struct dentry *dir)
+{
+}
+#endif
+
 /**
  * cnvme_io_is_dead() - Whether the controller was disabled after a failure.
  * @io: the I/O queues.
