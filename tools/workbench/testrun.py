@@ -8,6 +8,9 @@ import re
 from . import vm
 from .kunit_results import parse_kunit
 
+# Exit status of a guest test that skips itself (tests/guest/lib.sh: skip).
+SKIP_RC = 77
+
 
 class Report:
     def __init__(self):
@@ -64,6 +67,9 @@ def boot(rep, build, run_dir, tests, only=None, prefix=""):
                      else "did not finish before the boot's hard timeout", run.console_tail(20))
         elif t.ok:
             rep.ok(name, f"{t.seconds:.1f} s")
+        elif t.rc == SKIP_RC:
+            why = [ln[len("SKIP: "):] for ln in t.text("stdout").splitlines() if ln.startswith("SKIP: ")]
+            rep.skip(name, why[-1] if why else "skipped")
         else:
             rep.fail(name, f"exit status {t.rc}" + (" (timeout)" if t.rc == 124 else ""),
                      (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
