@@ -3,7 +3,7 @@
 """Run every test of the project against a built kernel and print one line per
 test, then "N passed, N failed". Exit status 1 if anything failed.
 
-Tests: lint gates on the host, guest tests (tests/guest/*.sh, one definition
+Tests: lint gates and the compile-fail snippets on the host, guest tests (tests/guest/*.sh, one definition
 parametrised by driver) in one boot, and every KUnit suite that ran in that
 boot, parsed with the kernel's own tools/testing/kunit/kunit.py.
 """
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from workbench import vm
+from workbench.compile_fail import compile_fail
 from workbench.guest_tests import DEBUG_TESTS, guest_tests
 from workbench.lint import lint_gates
 from workbench.testrun import Report, boot
@@ -36,6 +37,7 @@ def main():
 
     if not args.no_lint:
         lint_gates(rep, args.build)
+        compile_fail(rep, args.build)
 
     boot(rep, args.build, args.run_dir, guest_tests(args.build, args.verify_size), args.only)
     if args.debug_build:

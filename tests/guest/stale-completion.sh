@@ -8,7 +8,7 @@
 # One 4 KiB read is kept in flight: the block layer's fail_io_timeout fault
 # injection drops its completion (QEMU has transferred the data by then), and
 # io_timeout is 60 s so that the timeout handler stays out of the way. Then,
-# through the driver's debugfs file <drv>/<bdf>/inject_completion (built with
+# through the driver's debugfs file <drv><instance>/inject_completion (built with
 # CONFIG_CNVME_COMPLETION_INJECT or its rnvme twin), completions are injected
 # as if the controller had posted them:
 #   a. the read's tag with another generation: dropped and reported, the
@@ -27,8 +27,8 @@ fi_dir=/sys/kernel/debug/fail_io_timeout
 
 mark=$(kmsg_mark stale-completion "$drv")
 disk=$(bind_driver "$ctrl" "$drv") || exit 1
-bdf=$(ctrl_bdf "$ctrl") || exit 1
-inject=/sys/kernel/debug/$drv/$bdf/inject_completion
+# The controller's instance, as in its disk's name: rnvme0n1 is rnvme0's.
+inject=/sys/kernel/debug/${disk%n*}/inject_completion
 if [ ! -e "$inject" ]; then
 	unbind "$ctrl"
 	skip "no $inject: $drv was built without completion injection"

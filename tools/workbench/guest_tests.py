@@ -37,8 +37,9 @@ def guest_tests(build, verify_size):
     # Completions for stale, unknown and duplicate command identifiers, through
     # the completion injection file of test builds (skipped without it). Not in
     # DEBUG_TESTS: on the base kernel only.
-    if list((build / "modroot/lib/modules").glob("*/kernel/drivers/block/cnvme/cnvme.ko")):
-        tests.append(vm.Test("stale-completion-cnvme", ["tests/guest/stale-completion.sh", "cnvme", "2"], 180))
+    for drv in ("rnvme", "cnvme"):
+        if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            tests.append(vm.Test(f"stale-completion-{drv}", ["tests/guest/stale-completion.sh", drv, "2"], 180))
     # On a kernel with kmemleak (the debug variant), a leak scan after all that.
     kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the

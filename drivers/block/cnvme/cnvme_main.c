@@ -33,7 +33,6 @@
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
-#include <linux/init.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -598,7 +597,7 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_io;
 
-	c->debugfs = cnvme_inject_add(&c->io, pci_name(pdev));
+	c->debugfs = cnvme_inject_add(&c->io, c->instance);
 	pci_set_drvdata(pdev, c);
 	return 0;
 
@@ -660,25 +659,7 @@ static struct pci_driver cnvme_driver = {
 	.remove		= cnvme_remove,
 };
 
-static int __init cnvme_init(void)
-{
-	int ret;
-
-	cnvme_inject_init();
-	ret = pci_register_driver(&cnvme_driver);
-	if (ret)
-		cnvme_inject_exit();
-	return ret;
-}
-
-static void __exit cnvme_exit(void)
-{
-	pci_unregister_driver(&cnvme_driver);
-	cnvme_inject_exit();
-}
-
-module_init(cnvme_init);
-module_exit(cnvme_exit);
+module_pci_driver(cnvme_driver);
 
 MODULE_AUTHOR("The cnvme authors");
 MODULE_DESCRIPTION("C NVMe PCI block driver, the twin of rnvme");

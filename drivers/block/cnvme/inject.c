@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Completion injection, for test builds (CONFIG_CNVME_COMPLETION_INJECT):
- * one debugfs file per controller, cnvme/<PCI function>/inject_completion.
+ * one debugfs file per controller, cnvme<instance>/inject_completion.
  *
  * Reading it lists the commands in flight on the I/O queues, one
  * "<qid> <cid>" line each, in decimal. Writing "<qid> <cid>" to it processes
@@ -20,9 +20,6 @@
 #include <linux/uaccess.h>
 
 #include "io.h"
-
-/* The debugfs folder of the module, cnvme/; one folder per controller in it. */
-static struct dentry *cnvme_debugfs;
 
 static int inject_show(struct seq_file *m, void *v)
 {
@@ -72,32 +69,20 @@ static const struct file_operations inject_fops = {
 };
 
 /**
- * cnvme_inject_init() - Create the module's debugfs folder, cnvme/.
- */
-void cnvme_inject_init(void)
-{
-	cnvme_debugfs = debugfs_create_dir("cnvme", NULL);
-}
-
-/**
- * cnvme_inject_exit() - Remove the module's debugfs folder.
- */
-void cnvme_inject_exit(void)
-{
-	debugfs_remove_recursive(cnvme_debugfs);
-}
-
-/**
- * cnvme_inject_add() - Create the debugfs folder of a controller and its
- *	inject_completion file.
+ * cnvme_inject_add() - Create the debugfs folder of a controller,
+ *	cnvme<instance>, and its inject_completion file.
  * @io: the controller's I/O queues, which must outlive the file.
- * @name: the folder's name, the controller's PCI function.
+ * @instance: the controller's instance number, as in its disks' names.
  *
  * Return: the folder, for cnvme_inject_remove().
  */
-struct dentry *cnvme_inject_add(struct cnvme_io_queues *io, const char *name)
+struct dentry *cnvme_inject_add(struct cnvme_io_queues *io, u32 instance)
 {
-	struct dentry *dir = debugfs_create_dir(name, cnvme_debugfs);
+	char name[16];
+	struct dentry *dir;
+
+	snprintf(name, sizeof(name), "cnvme%u", instance);
+	dir = debugfs_create_dir(name, NULL);
 
 	debugfs_create_file("inject_completion", 0600, dir, io, &inject_fops);
 	return dir;

@@ -230,7 +230,7 @@ irqreturn_t cnvme_io_irq(int irq, void *data);
 
 /*
  * Completion injection (inject.c), in test builds only: the debugfs file
- * cnvme/<PCI function>/inject_completion lists the commands in flight on the
+ * cnvme<instance>/inject_completion lists the commands in flight on the
  * I/O queues ("<qid> <cid>" lines) and takes such a line to process a
  * made-up successful completion of that command identifier, as the
  * completion queue entries are.
@@ -241,21 +241,11 @@ struct seq_file;
 #if IS_ENABLED(CONFIG_CNVME_COMPLETION_INJECT)
 void cnvme_io_show_inflight(struct cnvme_io_queues *io, struct seq_file *m);
 int cnvme_io_inject_completion(struct cnvme_io_queues *io, u16 qid, u16 cid);
-void cnvme_inject_init(void);
-void cnvme_inject_exit(void);
-struct dentry *cnvme_inject_add(struct cnvme_io_queues *io, const char *name);
+struct dentry *cnvme_inject_add(struct cnvme_io_queues *io, u32 instance);
 void cnvme_inject_remove(struct dentry *dir);
 #else
-static inline void cnvme_inject_init(void)
-{
-}
-
-static inline void cnvme_inject_exit(void)
-{
-}
-
 static inline struct dentry *cnvme_inject_add(struct cnvme_io_queues *io,
-					      const char *name)
+					      u32 instance)
 {
 	return NULL;
 }

@@ -70,12 +70,15 @@ fn poll_queues() -> u32 {
 }
 
 /// The I/O path of a controller and the interrupt handlers that complete it.
-struct Io<'bound> {
+struct Io {
     /// One handler per MSI-X vector: vector 0 (admin, polled), then one per interrupt I/O
     /// queue; held for its `Drop`, which frees them (and then the vectors) before `path`.
-    _irqs: pci::IrqHandlers<'bound, QueueIrq>,
+    _irqs: pci::IrqHandlers<QueueIrq>,
     /// The I/O queues, shared with the disks and the handlers.
     path: Arc<IoPath>,
+    /// The completion injection hook of the tests.
+    #[cfg(CONFIG_RNVME_COMPLETION_INJECT)]
+    _inject: crate::io::inject::InjectFile,
 }
 
 /// A bound controller, the driver data of its PCI function.
@@ -91,7 +94,7 @@ pub(crate) struct Controller<'bound> {
     #[pin]
     disks: Mutex<KVec<GenDisk<IoOps>>>,
     /// The I/O path and its interrupts.
-    io: Io<'bound>,
+    io: Io,
     /// The controller registers and its admin queue.
     #[pin]
     admin: AdminPath<'bound>,
@@ -159,7 +162,7 @@ impl<'bound> Controller<'bound> {
                 max_transfer: id.max_transfer_bytes(admin.min_page_size()),
                 namespaces: Self::scan_namespaces(pdev, &admin, *instance)?,
                 io_queues: Self::request_io_queues(pdev, &admin)?,
-                io: Self::start_io(pdev, &admin, id, *io_queues)?,
+                io: Self::start_io(pdev, &admin, *instance, id, *io_queues)?,
                 disks <- new_mutex!(Self::add_disks(
                     pdev,
                     *instance,
@@ -385,7 +388,8 @@ impl<'bound> Controller<'bound> {
     /// Splits the `granted` I/O queues between interrupts and polling (at most `poll_queues`
     /// poll queues, at least one interrupt queue), allocates one MSI-X vector per interrupt
     /// queue (after the admin queue's), creates the tag set and the I/O queues, and registers
-    /// the interrupt handlers.
+    /// the interrupt handlers (and, in test builds, the completion injection hook of
+    /// controller `rnvme<instance>`).
     ///
     /// # Errors
     ///
@@ -393,9 +397,10 @@ impl<'bound> Controller<'bound> {
     fn start_io(
         pdev: &'bound pci::Device<Bound>,
         admin: &AdminPath<'_>,
+        instance: u32,
         id: &IdCtrl,
         granted: u32,
-    ) -> Result<Io<'bound>> {
+    ) -> Result<Io> {
         let poll_queues = poll_queues().min(granted - 1);
         let dbbuf = if id.supports_dbbuf() {
             Self::shadow_doorbells(pdev, admin, granted)
@@ -410,7 +415,7 @@ impl<'bound> Controller<'bound> {
         let irq_queues = (vectors.len() - 1) as u32;
         let layout = KBox::new(
             QueueLayout {
-                dev: pdev.as_ref().into(),
+                bar: admin.shared_bar(),
                 irq_queues,
                 poll_queues,
             },
@@ -437,6 +442,12 @@ impl<'bound> Controller<'bound> {
             poll_queues,
             if dbbuf.is_some() { "on" } else { "off" }
         );
-        Ok(Io { _irqs: irqs, path })
+        Ok(Io {
+            _irqs: irqs,
+            #[cfg(CONFIG_RNVME_COMPLETION_INJECT)]
+            _inject: crate::io::inject::create(instance, &path)
+                .inspect_err(|e| dev_err!(pdev, "no completion injection hook: {:?}\n", e))?,
+            path,
+        })
     }
 }

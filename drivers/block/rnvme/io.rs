@@ -13,7 +13,8 @@
 //! 3. The controller posts a completion queue entry and raises the queue's MSI-X vector
 //!    ([`QueueIrq::handle`]), or blk-mq's poller calls [`IoOps::poll`].
 //! 4. [`IoQueue::process_completions`] consumes the new entries ([`CompQueue::reap`]) and
-//!    [`IoQueue::end`] unmaps and ends each request, in a completion batch per pass.
+//!    [`IoQueue::end`] takes each request back from the queue's in-flight table, unmaps and
+//!    ends it, in a completion batch per pass.
 //!
 //! Timeouts, giving up on a failed controller and deleting the queues are in [`recovery`].
 //! Setting the queues up comes last: [`IoPath::create`], [`QueuePair`], [`DbBuf`].
@@ -21,14 +22,19 @@
 //! Each I/O queue pair is one blk-mq hardware queue, whose driver data is the [`IoQueue`]:
 //! hardware queue `i` is queue pair `i + 1`. The first `irq_queues` complete by interrupt, on
 //! MSI-X vector `i + 1` (vector 0 belongs to the admin queue, which is polled); the others are
-//! poll queues, created without an interrupt and served by blk-mq's poll map. The command
-//! identifier of a request is its tag.
+//! poll queues, created without an interrupt and served by blk-mq's poll map.
+//!
+//! A request's owner travels with it: `queue_rq` receives it, maps its data, and moves it into
+//! the queue's [`InFlight`] table, which returns the command identifier (the tag and a
+//! generation). The completion path takes it back by that identifier, so a stale, bogus or
+//! duplicate identifier from the controller finds nothing and ends nothing.
 //!
 //! Each queue has two locks, one per half of its queue pair. Completions are processed under
-//! the completion lock, by one of the interrupt handler, the poller, the timeout handler and
-//! [`IoState::fail`], so that exactly one of them ends each request. Commands are queued under
-//! the submission lock, which interrupt handlers never take, so it leaves interrupts on. The
-//! two are never held together.
+//! the completion lock, which also holds the table's [`InFlightTaker`]: the interrupt handler,
+//! the poller, the timeout handler and [`IoState::fail`] take requests back only under it.
+//! Commands are queued under the submission lock, which interrupt handlers never take, so it
+//! leaves interrupts on. The two are never held together, except to take back a request that
+//! could not be queued.
 //!
 //! The queue slots are stored as plain arrays ([`SqEntry`], [`CqEntry`]) because [`Coherent`]
 //! needs the kernel's `AsBytes`/`FromBytes`, which only the kernel crate may implement (they
@@ -39,13 +45,19 @@
 
 use kernel::{
     block::mq::{
+        DmaSegments,
+        ExpiredRequest,
         HctxType,
+        InFlight,
+        InFlightTaker,
         IoCompBatch,
+        MappedRequest,
         Op,
         Operations,
+        OwnedRequest,
         QueueMaps,
         Request,
-        RequestSg,
+        Stale,
         TagSet,
         TimeoutAction, //
     },
@@ -92,6 +104,11 @@ use kernel::{
         SpinLock,
         SpinLockIrq, //
     }, //
+    time::{
+        Delta,
+        Instant,
+        Monotonic, //
+    },
 };
 
 use crate::{
@@ -124,6 +141,8 @@ use crate::{
     }, //
 };
 
+#[cfg(CONFIG_RNVME_COMPLETION_INJECT)]
+pub(crate) mod inject;
 mod recovery;
 
 /// Most data segments of one request: the disks' `max_segments`. The largest request is that
@@ -152,8 +171,6 @@ const _: () = assert!(
 
 /// Per-request driver data.
 pub(crate) struct RqData {
-    /// The scatter-gather space the request's data is mapped through.
-    sg: RequestSg<MAX_SEGMENTS>,
     /// Set when the request timed out once; cleared when it is queued.
     expired: Atomic<bool>,
 }
@@ -161,8 +178,9 @@ pub(crate) struct RqData {
 /// How the hardware queues are split between interrupts and polling: the driver data of the
 /// tag set.
 pub(crate) struct QueueLayout {
-    /// The PCI function, whose MSI-X vector affinities give the CPUs of each queue.
-    pub(crate) dev: ARef<device::Device>,
+    /// Controller registers: a guard proves that the PCI function, whose MSI-X vector
+    /// affinities give the CPUs of each queue, is still bound.
+    pub(crate) bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
     /// Hardware queues completed by interrupts: `0..irq_queues`.
     pub(crate) irq_queues: u32,
     /// Hardware queues completed by polling: `irq_queues..irq_queues + poll_queues`.
@@ -198,6 +216,16 @@ pub(crate) struct IoState {
     dead: Atomic<bool>,
 }
 
+/// The completion half of an I/O queue, under its lock.
+pub(crate) struct CompletionSide {
+    /// The completion queue.
+    cq: CompQueue,
+    /// Takes requests back from the queue's in-flight table.
+    taker: InFlightTaker<IoOps>,
+    /// Limits the warnings about completions that name no request in flight.
+    stale: StaleLog,
+}
+
 /// The submission half of an I/O queue, under its lock.
 struct Submission {
     /// The submission queue.
@@ -216,9 +244,12 @@ pub(crate) struct IoQueue {
     index: u32,
     /// What the queues share.
     state: Arc<IoState>,
-    /// The completion queue. Taken with interrupts off: the interrupt handler takes it.
+    /// The requests the controller works on, by command identifier.
+    inflight: Arc<InFlight<IoOps>>,
+    /// The completion queue and the taker of `inflight`. Taken with interrupts off: the
+    /// interrupt handler takes it.
     #[pin]
-    completion: SpinLockIrq<CompQueue>,
+    completion: SpinLockIrq<CompletionSide>,
     /// The submission queue and its PRP scratch.
     #[pin]
     submission: SpinLock<Submission>,
@@ -255,12 +286,12 @@ pub(crate) struct IoOps;
 impl Operations for IoOps {
     type QueueData = Arc<Namespace>;
     type RequestData = RqData;
+    type Dma = DmaSegments<MAX_SEGMENTS>;
     type TagSetData = KBox<QueueLayout>;
     type HwData = Arc<IoQueue>;
 
     fn init_request_data() -> impl PinInit<RqData, Error> {
         Ok(RqData {
-            sg: RequestSg::new(),
             expired: Atomic::new(false),
         })
     }
@@ -281,8 +312,12 @@ impl Operations for IoOps {
         if let Some(mut map) = maps.map(HctxType::Default) {
             // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
             let _ = map.set_queues(0, layout.irq_queues);
-            // Vector 0 is the admin queue's.
-            map.spread_by_irq_affinity(&layout.dev, 1);
+            match layout.bar.try_access() {
+                // Vector 0 is the admin queue's.
+                Some(bar) => map.spread_by_irq_affinity(bar.device().as_ref(), 1),
+                // Unbound: no disk will use the map.
+                None => map.spread(),
+            }
         }
         if let Some(mut map) = maps.map(HctxType::Read) {
             // No queues of its own: reads go to the default map. (blk-mq starts every map with
@@ -298,39 +333,59 @@ impl Operations for IoOps {
     fn queue_rq(
         q: ArcBorrow<'_, IoQueue>,
         ns: ArcBorrow<'_, Namespace>,
-        rq: ARef<Request<Self>>,
+        rq: OwnedRequest<Self>,
         is_last: bool,
-    ) -> Result {
-        let bar = q.state.bar.try_access().ok_or(ENODEV)?;
+    ) -> Result<(), (OwnedRequest<Self>, Error)> {
+        let Some(bar) = q.state.bar.try_access() else {
+            return Err((rq, ENODEV));
+        };
         let dev: &device::Device<Bound> = bar.device().as_ref();
 
         let mut submission = q.submission.lock();
         if q.state.dead.load(Relaxed) {
-            return Err(EIO);
+            return Err((rq, EIO));
+        }
+        // CAST: the controller reports 16-bit heads.
+        let head = q.sq_head.load(Relaxed) as u16;
+        if submission.sq.is_full(head) {
+            return Err((rq, EBUSY));
         }
         rq.data().expired.store(false, Relaxed);
-        let mut cmd = match rq.op() {
-            Op::Flush => Command::flush(ns.nsid),
-            Op::Read | Op::Write => rw_command(&ns, &q, &mut submission, &rq, dev)?,
-            _ => return Err(EOPNOTSUPP),
-        };
-        // CAST: tags are below the queue depth, which fits in 16 bits.
-        cmd.set_cid(rq.tag() as u16);
-        // CAST: the controller reports 16-bit heads.
-        if let Err(e) = submission.sq.push(&cmd, q.sq_head.load(Relaxed) as u16) {
-            if rq.data().sg.is_mapped() {
-                // Cannot fail: mapped above for this device.
-                let _ = rq.data().sg.unmap(dev);
+        let (mut cmd, rq) = match rq.op() {
+            Op::Flush => (Command::flush(ns.nsid), MappedRequest::from(rq)),
+            Op::Read | Op::Write => {
+                let range = match rw_range(&ns, &rq) {
+                    Ok(range) => range,
+                    Err(e) => return Err((rq, e)),
+                };
+                let (rq, n) = map_data(rq, &mut submission.segs, dev)?;
+                match q.prps(&mut submission, n, q.state.page, rq.tag()) {
+                    Ok(prps) => (rw_command(&ns, &rq, range, prps), rq),
+                    Err(e) => return refuse(rq, dev, e),
+                }
             }
-            return Err(e);
+            _ => return Err((rq, EOPNOTSUPP)),
+        };
+        // From here on the request is the table's; the completion path can take it back as
+        // soon as the controller sees the command.
+        let cid = match q.inflight.issue(rq) {
+            Ok(cid) => cid,
+            // Cannot happen: the tag is this queue's, and free.
+            Err(rq) => return refuse(rq, dev, EIO),
+        };
+        cmd.set_cid(cid);
+        // Cannot fail: the queue has room, checked under this lock.
+        if let Err(e) = submission.sq.push(&cmd, head) {
+            drop(submission);
+            return match q.completion.lock().taker.take(cid) {
+                Ok(rq) => refuse(rq, dev, e),
+                // Completed already, which a controller that never saw the command cannot do.
+                Err(_) => Ok(()),
+            };
         }
-        // Give up our reference before any doorbell can send the command, ours or that of
-        // another CPU submitting to this queue after us (both under the queue lock): the
-        // completion handler must find the request with no reference left but the in-flight
-        // one, or it cannot end it.
-        drop(rq);
         if is_last {
-            submission.sq.ring_doorbell(&bar)?;
+            // A failed doorbell write means the device is gone; the request then times out.
+            let _ = submission.sq.ring_doorbell(&bar);
         }
         Ok(())
     }
@@ -350,56 +405,77 @@ impl Operations for IoOps {
         matches!(q.process_completions(&bar, Some(batch)), Ok(n) if n > 0)
     }
 
-    fn complete(rq: ARef<Request<Self>>) {
+    fn complete(rq: OwnedRequest<Self>) {
         // rnvme ends its requests in the interrupt handler and never schedules completion.
-        let _ = Request::end_ok(rq);
+        rq.end(Ok(()));
     }
 
     fn timeout(
         q: ArcBorrow<'_, IoQueue>,
         ns: ArcBorrow<'_, Namespace>,
-        rq: &Request<Self>,
+        rq: &ExpiredRequest<Self>,
     ) -> TimeoutAction {
         recovery::timeout(&q, &ns, rq)
     }
 }
 
-/// Maps the request's data and builds its Read or Write command.
-fn rw_command(
-    ns: &Namespace,
-    q: &IoQueue,
-    submission: &mut Submission,
-    rq: &Request<IoOps>,
-    dev: &device::Device<Bound>,
-) -> Result<Command> {
+/// Returns the first block and the number of blocks minus one of a Read or Write request.
+fn rw_range(ns: &Namespace, rq: &Request<IoOps>) -> Result<(u64, u16)> {
     let bytes = rq.bytes();
     if bytes == 0 || bytes & ((1 << ns.lba_shift) - 1) != 0 {
         return Err(EINVAL);
     }
     let nlb = u16::try_from((bytes >> ns.lba_shift) - 1)?;
-    let slba = rq.sector() >> (ns.lba_shift - 9);
+    Ok((rq.sector() >> (ns.lba_shift - 9), nlb))
+}
 
-    let segs = &mut submission.segs;
+/// Maps the request's data for `dev` into `segs`; returns the mapped request and the number
+/// of segments.
+fn map_data(
+    rq: OwnedRequest<IoOps>,
+    segs: &mut [Segment],
+    dev: &device::Device<Bound>,
+) -> Result<(MappedRequest<IoOps>, usize), (OwnedRequest<IoOps>, Error)> {
     let mut n = 0;
-    rq.dma_map(&rq.data().sg, dev, |addr, len| {
+    let rq = rq.dma_map(dev, |addr, len| {
         let seg = segs.get_mut(n).ok_or(E2BIG)?;
         *seg = Segment { addr, len };
         n += 1;
         Ok(())
     })?;
-    let (prp1, prp2) = match q.prps(submission, n, q.state.page, rq.tag()) {
-        Ok(prps) => prps,
-        Err(e) => {
-            // Cannot fail: mapped just above for this device.
-            let _ = rq.data().sg.unmap(dev);
-            return Err(e);
-        }
-    };
-    Ok(if rq.op() == Op::Read {
+    Ok((rq, n))
+}
+
+/// Builds the Read or Write command of `rq` for blocks `(slba, nlb)` and PRP entries
+/// `(prp1, prp2)`; the command identifier comes later.
+fn rw_command(
+    ns: &Namespace,
+    rq: &Request<IoOps>,
+    (slba, nlb): (u64, u16),
+    (prp1, prp2): (u64, u64),
+) -> Command {
+    if rq.op() == Op::Read {
         Command::read(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
     } else {
         Command::write(ns.nsid, slba, nlb, prp1, prp2, rq.is_fua())
-    })
+    }
+}
+
+/// Refuses a request that `queue_rq` mapped for `dev` but did not queue: unmaps it and hands
+/// it back to blk-mq with `err`.
+///
+/// Unmapping cannot fail, the request was mapped for `dev`; were it to, the request stays in
+/// flight (see [`MappedRequest::unmap`]) and `queue_rq` reports success, so that blk-mq does
+/// not end it.
+fn refuse(
+    rq: MappedRequest<IoOps>,
+    dev: &device::Device<Bound>,
+    err: Error,
+) -> Result<(), (OwnedRequest<IoOps>, Error)> {
+    match rq.unmap(dev) {
+        Ok(rq) => Err((rq, err)),
+        Err(_) => Ok(()),
+    }
 }
 
 impl IoQueue {
@@ -476,13 +552,19 @@ impl SubQueue {
     ///
     /// `EBUSY` if the queue is full, as far as `head` tells.
     pub(crate) fn push(&mut self, cmd: &Command, head: u16) -> Result {
-        if self.tail.is_full(head) {
+        if self.is_full(head) {
             return Err(EBUSY);
         }
         let slot = usize::from(self.tail.tail());
         io_project!(self.slots, [try: slot]).copy_write(cmd.to_entry());
         self.tail.advance();
         Ok(())
+    }
+
+    /// Returns whether the queue is full, as far as `head`, the head the controller reported
+    /// last, tells.
+    pub(crate) fn is_full(&self, head: u16) -> bool {
+        self.tail.is_full(head)
     }
 
     /// Rings the tail doorbell if commands were pushed since the last time; with a shadow
@@ -587,11 +669,12 @@ impl IoQueue {
         bar: &Bar0<'_>,
         mut batch: Option<&mut IoCompBatch<'_, IoOps>>,
     ) -> Result<u32> {
-        let mut cq = self.completion.lock();
+        let mut side = self.completion.lock();
+        let CompletionSide { cq, taker, stale } = &mut *side;
         let mut sq_head = None;
         let reaped = cq.reap(bar, |cqe| {
             sq_head = Some(cqe.sq_head());
-            self.end(bar, (cqe.cid(), cqe.status()), &mut batch);
+            self.end(taker, stale, bar, (cqe.cid(), cqe.status()), &mut batch);
         });
         if let Some(head) = sq_head {
             self.sq_head.store(u32::from(head), Relaxed);
@@ -600,44 +683,89 @@ impl IoQueue {
     }
 
     /// Ends the request of completion `(cid, status)`, in `batch` if there is one and it
-    /// completed without error. Called with the completion lock held.
+    /// completed without error. Called with the completion lock held, whose [`InFlightTaker`]
+    /// and [`StaleLog`] are `taker` and `stale`.
     fn end(
         &self,
+        taker: &mut InFlightTaker<IoOps>,
+        stale: &mut StaleLog,
         bar: &Bar0<'_>,
         (cid, status): (u16, Status),
         batch: &mut Option<&mut IoCompBatch<'_, IoOps>>,
     ) {
-        let Some(rq) = self.state.tagset.tag_to_rq(self.index, u32::from(cid)) else {
-            // A completion for a command we do not own: a confused controller.
-            dev_warn!(
-                bar.device(),
-                "queue {}: completion for unknown command {}\n",
-                self.qid(),
-                cid
-            );
-            return;
+        let rq = match taker.take(cid) {
+            Ok(rq) => rq,
+            // A completion for a command the controller does not have: a confused controller.
+            Err(why) => {
+                if stale.allow() {
+                    match why {
+                        Stale::Unknown => dev_warn!(
+                            bar.device(),
+                            "queue {}: completion for unknown command {:#x}\n",
+                            self.qid(),
+                            cid
+                        ),
+                        Stale::Generation(in_flight) => dev_warn!(
+                            bar.device(),
+                            "queue {}: completion for command {:#x} of a stale generation \
+                             (command {:#x} in flight)\n",
+                            self.qid(),
+                            cid,
+                            in_flight
+                        ),
+                    }
+                }
+                return;
+            }
         };
         if rq.should_fake_timeout() {
-            // Fault injection: forget the completion; the request times out.
+            // Fault injection: forget the completion; the request times out. (Cannot fail: the
+            // slot was emptied just above.)
+            let _ = self.inflight.issue(rq);
             return;
         }
-        if rq.data().sg.is_mapped() {
-            // Cannot fail: mapped in `queue_rq` for this device.
-            let _ = rq.data().sg.unmap(bar.device().as_ref());
-        }
-        let ended = match (status.blk_status().to_result(), batch) {
-            (Ok(()), Some(batch)) => batch.end_ok(rq),
-            (Ok(()), None) => Request::end_ok(rq),
-            (Err(e), _) => Request::end_err(rq, e),
+        // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request stays in
+        // flight.
+        let Ok(rq) = rq.unmap(bar.device().as_ref()) else {
+            return;
         };
-        if ended.is_err() {
-            dev_err!(
-                bar.device(),
-                "queue {}: cannot end command {}\n",
-                self.qid(),
-                cid
-            );
+        match (status.blk_status().to_result(), batch) {
+            (Ok(()), Some(batch)) => batch.end_ok(rq),
+            (status, _) => rq.end(status),
         }
+    }
+}
+
+/// How many warnings about completions that name no request in flight are printed: at most
+/// [`StaleLog::BURST`] per [`StaleLog::INTERVAL`], like `dev_warn_ratelimited`.
+pub(crate) struct StaleLog {
+    /// When the current interval started.
+    start: Instant<Monotonic>,
+    /// Warnings printed in the current interval.
+    printed: u32,
+}
+
+impl StaleLog {
+    /// Warnings per interval.
+    const BURST: u32 = 10;
+    /// The interval.
+    const INTERVAL: Delta = Delta::from_secs(5);
+
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            printed: 0,
+        }
+    }
+
+    /// Returns whether one more warning may be printed now.
+    fn allow(&mut self) -> bool {
+        if self.start.elapsed() > Self::INTERVAL {
+            self.start = Instant::now();
+            self.printed = 0;
+        }
+        self.printed += 1;
+        self.printed <= Self::BURST
     }
 }
 
@@ -752,11 +880,17 @@ impl IoPath {
                 .inspect_err(|e| dev_err!(pdev, "cannot create I/O queue {}: {:?}\n", qid, e))?;
             let shared = state.clone();
             let (sq, cq) = qp.into_halves();
+            let (inflight, taker) = InFlight::new(&state.tagset, index)?;
             let queue = Arc::pin_init(
                 try_pin_init!(IoQueue {
                     index,
                     state: shared,
-                    completion <- new_spinlock_irq!(cq),
+                    inflight,
+                    completion <- new_spinlock_irq!(CompletionSide {
+                        cq,
+                        taker,
+                        stale: StaleLog::new(),
+                    }),
                     submission <- new_spinlock!(Submission {
                         sq,
                         prp_scratch: KVec::from_elem(0u64, LIST_ENTRIES, GFP_KERNEL)?,

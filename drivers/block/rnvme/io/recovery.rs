@@ -10,7 +10,7 @@
 
 use kernel::{
     block::mq::{
-        Request,
+        ExpiredRequest,
         TimeoutAction, //
     },
     device::{
@@ -31,8 +31,7 @@ use super::{
     IoPath,
     IoQueue,
     IoState,
-    Namespace,
-    IO_TAGS, //
+    Namespace, //
 };
 use crate::{
     admin::{
@@ -45,20 +44,25 @@ use crate::{
 
 /// A request of queue `q` of namespace `ns` did not complete in time: see the
 /// [module documentation](self).
-pub(super) fn timeout(q: &IoQueue, ns: &Namespace, rq: &Request<IoOps>) -> TimeoutAction {
+pub(super) fn timeout(q: &IoQueue, ns: &Namespace, rq: &ExpiredRequest<IoOps>) -> TimeoutAction {
     let Some(bar) = q.state.bar.try_access() else {
         return TimeoutAction::ResetTimer;
     };
     let state = &q.state;
     let dev = bar.device();
-    let tag = rq.tag();
+    // blk-mq holds the request during this call, so it is not issued again meanwhile: while
+    // the table holds it, its identifier is that of the command that timed out.
+    let Some(cid) = q.inflight.command_id_of(rq) else {
+        // Completed as the timer fired: its completion ends it.
+        return TimeoutAction::Done;
+    };
     let _ = q.process_completions(&bar, None);
-    if state.tagset.tag_to_rq(q.index, tag).is_none() {
+    if q.inflight.command_id_of(rq).is_none() {
         dev_warn!(
             dev,
-            "queue {}: command {} completed without an interrupt\n",
+            "queue {}: command {:#x} completed without an interrupt\n",
             q.qid(),
-            tag
+            cid
         );
         return TimeoutAction::Done;
     }
@@ -71,17 +75,17 @@ pub(super) fn timeout(q: &IoQueue, ns: &Namespace, rq: &Request<IoOps>) -> Timeo
     if !broken && !rq.data().expired.xchg(true, Relaxed) {
         dev_warn!(
             dev,
-            "queue {}: command {} timed out; waiting one more period\n",
+            "queue {}: command {:#x} timed out; waiting one more period\n",
             q.qid(),
-            tag
+            cid
         );
         return TimeoutAction::ResetTimer;
     }
     dev_err!(
         dev,
-        "queue {}: command {} timed out (CSTS {:#x}): disabling the controller\n",
+        "queue {}: command {:#x} timed out (CSTS {:#x}): disabling the controller\n",
         q.qid(),
-        tag,
+        cid,
         csts.into_raw()
     );
     // The guard is an RCU read-side section, and disabling the controller sleeps.
@@ -116,23 +120,18 @@ impl IoQueue {
     /// Ends, with `EIO`, every request the driver still owns on this queue, after ending
     /// those the controller completed. The controller must be disabled.
     fn cancel(&self, bar: &Bar0<'_>) {
-        // Requests submitted before this point are in the ring and owned by the driver alone;
-        // later ones see `dead` under the submission lock and are refused.
+        // Requests submitted before this point are in the in-flight table; later ones see
+        // `dead` under the submission lock and are refused.
         drop(self.submission.lock());
         let _ = self.process_completions(bar, None);
-        let _cq = self.completion.lock();
+        let mut side = self.completion.lock();
         let dev: &device::Device<Bound> = bar.device().as_ref();
         let mut failed = 0;
-        for tag in 0..IO_TAGS {
-            let Some(rq) = self.state.tagset.tag_to_rq(self.index, tag) else {
-                continue;
-            };
-            if rq.data().sg.is_mapped() {
-                // Cannot fail: mapped in `queue_rq` for this device.
-                let _ = rq.data().sg.unmap(dev);
-            }
-            // Fails only for a request still in `queue_rq`, which then refuses it.
-            if Request::end_err(rq, EIO).is_ok() {
+        for rq in side.taker.take_all() {
+            // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request
+            // stays in flight.
+            if let Ok(rq) = rq.unmap(dev) {
+                rq.end(Err(EIO));
                 failed += 1;
             }
         }
