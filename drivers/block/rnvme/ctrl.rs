@@ -415,7 +415,7 @@ impl<'bound> Controller<'bound> {
         let irq_queues = (vectors.len() - 1) as u32;
         let layout = KBox::new(
             QueueLayout {
-                bar: admin.shared_bar(),
+                dev: pdev.as_ref().into(),
                 irq_queues,
                 poll_queues,
             },

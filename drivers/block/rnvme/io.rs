@@ -178,9 +178,8 @@ pub(crate) struct RqData {
 /// How the hardware queues are split between interrupts and polling: the driver data of the
 /// tag set.
 pub(crate) struct QueueLayout {
-    /// Controller registers: a guard proves that the PCI function, whose MSI-X vector
-    /// affinities give the CPUs of each queue, is still bound.
-    pub(crate) bar: Arc<DevresBar<{ regs::BAR0_SIZE }>>,
+    /// The PCI function, whose MSI-X vector affinities give the CPUs of each queue.
+    pub(crate) dev: ARef<device::Device>,
     /// Hardware queues completed by interrupts: `0..irq_queues`.
     pub(crate) irq_queues: u32,
     /// Hardware queues completed by polling: `irq_queues..irq_queues + poll_queues`.
@@ -312,12 +311,8 @@ impl Operations for IoOps {
         if let Some(mut map) = maps.map(HctxType::Default) {
             // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
             let _ = map.set_queues(0, layout.irq_queues);
-            match layout.bar.try_access() {
-                // Vector 0 is the admin queue's.
-                Some(bar) => map.spread_by_irq_affinity(bar.device().as_ref(), 1),
-                // Unbound: no disk will use the map.
-                None => map.spread(),
-            }
+            // Vector 0 is the admin queue's.
+            map.spread_by_irq_affinity(&layout.dev, 1);
         }
         if let Some(mut map) = maps.map(HctxType::Read) {
             // No queues of its own: reads go to the default map. (blk-mq starts every map with
