@@ -230,3 +230,16 @@ hctx_of() {
 		[ "$t" = "$2" ] && echo "$d"
 	done
 }
+
+# drop_next_completion DISK: make the block layer's fail_io_timeout fault
+# injection drop the completion of DISK's next request (once), so that it
+# stays in flight until the driver's timeout handling or a test ends it.
+drop_next_completion() {
+	local fi=/sys/kernel/debug/fail_io_timeout
+	[ -d "$fi" ] || fail "no $fi: the kernel lacks CONFIG_FAIL_IO_TIMEOUT"
+	echo 0 >"$fi/verbose"
+	echo 100 >"$fi/probability"
+	echo 1 >"$fi/interval"
+	echo 1 >"$fi/times"
+	echo 1 >"/sys/block/$1/io-timeout-fail" || fail "cannot enable io-timeout-fail on $1"
+}

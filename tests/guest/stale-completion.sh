@@ -22,8 +22,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 drv=$1 ctrl=$2
-fi_dir=/sys/kernel/debug/fail_io_timeout
-[ -d "$fi_dir" ] || fail "no $fi_dir: the kernel lacks CONFIG_FAIL_IO_TIMEOUT"
+[ -d /sys/kernel/debug/fail_io_timeout ] || fail "the kernel lacks CONFIG_FAIL_IO_TIMEOUT"
 
 mark=$(kmsg_mark stale-completion "$drv")
 disk=$(bind_driver "$ctrl" "$drv") || exit 1
@@ -53,11 +52,7 @@ listed=$(cat "$inject") || fail "cannot read $inject"
 [ -z "$listed" ] || fail "commands in flight on an idle disk: $listed"
 
 echo 60000 >"/sys/block/$disk/queue/io_timeout" || fail "cannot set io_timeout"
-echo 0 >"$fi_dir/verbose"
-echo 100 >"$fi_dir/probability"
-echo 1 >"$fi_dir/interval"
-echo 1 >"$fi_dir/times"
-echo 1 >"/sys/block/$disk/io-timeout-fail" || fail "cannot enable io-timeout-fail on $disk"
+drop_next_completion "$disk"
 dd if="/dev/$disk" of=/dev/null bs=4k count=1 skip=100 iflag=direct status=none &
 ddpid=$!
 for ((n = 0; n < 100; n++)); do

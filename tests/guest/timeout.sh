@@ -15,8 +15,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 drv=$1 ctrl=$2 expect=$3
-fi_dir=/sys/kernel/debug/fail_io_timeout
-[ -d "$fi_dir" ] || fail "no $fi_dir: the kernel lacks CONFIG_FAIL_IO_TIMEOUT"
+[ -d /sys/kernel/debug/fail_io_timeout ] || fail "the kernel lacks CONFIG_FAIL_IO_TIMEOUT"
 
 mark=$(kmsg_mark timeout "$drv")
 disk=$(bind_driver "$ctrl" "$drv") || exit 1
@@ -25,11 +24,7 @@ fio_json "$RESULT_DIR/write.json" --name=pattern --filename="/dev/$disk" --direc
 	--verify=crc32c --do_verify=0 --verify_state_save=0 --randseed=42 || exit 1
 
 echo 1000 >"/sys/block/$disk/queue/io_timeout" || fail "cannot set io_timeout"
-echo 0 >"$fi_dir/verbose"
-echo 100 >"$fi_dir/probability"
-echo 1 >"$fi_dir/interval"
-echo 1 >"$fi_dir/times"
-echo 1 >"/sys/block/$disk/io-timeout-fail" || fail "cannot enable io-timeout-fail on $disk"
+drop_next_completion "$disk"
 start=$(date +%s.%N)
 dd if="/dev/$disk" of=/dev/null bs=4k count=1 skip=100 iflag=direct status=none
 rc=$?
