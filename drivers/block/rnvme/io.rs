@@ -325,6 +325,7 @@ impl Operations for IoOps {
         }
     }
 
+    #[inline]
     fn queue_rq(
         q: ArcBorrow<'_, IoQueue>,
         ns: ArcBorrow<'_, Namespace>,
@@ -426,6 +427,7 @@ fn rw_range(ns: &Namespace, rq: &Request<IoOps>) -> Result<(u64, u16)> {
 
 /// Maps the request's data for `dev` into `segs`; returns the mapped request and the number
 /// of segments.
+#[inline(always)]
 fn map_data(
     rq: OwnedRequest<IoOps>,
     segs: &mut [Segment],
@@ -482,6 +484,7 @@ impl IoQueue {
 
     /// Builds the PRP entries of the first `n` DMA segments of `submission`; a PRP list goes
     /// to the list page of tag `tag`. Returns PRP1 and PRP2.
+    #[inline(always)]
     fn prps(
         &self,
         submission: &mut Submission,
@@ -546,6 +549,7 @@ impl SubQueue {
     /// # Errors
     ///
     /// `EBUSY` if the queue is full, as far as `head` tells.
+    #[inline(always)]
     pub(crate) fn push(&mut self, cmd: &Command, head: u16) -> Result {
         if self.is_full(head) {
             return Err(EBUSY);
@@ -564,6 +568,7 @@ impl SubQueue {
 
     /// Rings the tail doorbell if commands were pushed since the last time; with a shadow
     /// doorbell, publishes the tail and rings only if the controller asks for it.
+    #[inline(always)]
     pub(crate) fn ring_doorbell(&mut self, bar: &Bar0<'_>) -> Result {
         let tail = self.tail.tail();
         let old = self.told;
@@ -636,6 +641,7 @@ impl QueueIrq {
 }
 
 impl irq::Handler for QueueIrq {
+    #[inline]
     fn handle(&self) -> IrqReturn {
         // The admin queue is polled; its completions may still raise vector 0.
         let Some(q) = self

@@ -120,6 +120,9 @@ fn list_capacity(dma: u64, page: PageSize) -> Result<usize> {
 ///   cannot be expressed with PRPs (see the [module documentation](self)), or a list page is
 ///   misaligned or its `entries` too short for its page.
 /// - `E2BIG` if `lists` has too few pages.
+///
+/// Inlined into the I/O path, so that the common case, [`one_segment`], costs no call.
+#[inline(always)]
 pub(crate) fn build(segs: &[Segment], page: PageSize, lists: &mut [ListPage<'_>]) -> Result<Prp> {
     if let [seg] = segs {
         if let Some(prp) = one_segment(seg, page) {
@@ -133,6 +136,7 @@ pub(crate) fn build(segs: &[Segment], page: PageSize, lists: &mut [ListPage<'_>]
 /// [`count_entries`] accepts it, [`None`] otherwise.
 ///
 /// Most small I/O is one such segment; this finds its entries without walking the data.
+#[inline(always)]
 fn one_segment(seg: &Segment, page: PageSize) -> Option<Prp> {
     let len = u64::from(seg.len);
     if len == 0 || !seg.addr.is_multiple_of(4) {
