@@ -4,19 +4,21 @@
 test, then "N passed, N failed". Exit status 1 if anything failed.
 
 Tests: lint gates and the compile-fail snippets on the host, guest tests (tests/guest/*.sh, one definition
-parametrised by driver) in one boot, and every KUnit suite that ran in that
-boot, parsed with the kernel's own tools/testing/kunit/kunit.py.
+parametrised by driver) in one boot (and a second boot with swiotlb=force for
+the cross-driver tests), and every KUnit suite that ran in those
+boots, parsed with the kernel's own tools/testing/kunit/kunit.py.
 """
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
 
 from workbench import vm
 from workbench.compile_fail import compile_fail
-from workbench.guest_tests import DEBUG_TESTS, guest_tests
+from workbench.guest_tests import DEBUG_TESTS, SWIOTLB_CMDLINE, guest_tests, swiotlb_tests
 from workbench.lint import lint_gates
 from workbench.testrun import Report, boot
 
@@ -40,6 +42,12 @@ def main():
         compile_fail(rep, args.build)
 
     boot(rep, args.build, args.run_dir, guest_tests(args.build, args.verify_size), args.only)
+    # A second boot of the same kernel in which every DMA mapping bounces (its
+    # KUnit suites are those of the first boot, not counted again).
+    bounced = [t for t in swiotlb_tests(args.build) if not args.only or re.search(args.only, t.name)]
+    if bounced:
+        boot(rep, args.build, args.run_dir.with_name(args.run_dir.name + "-swiotlb"), bounced,
+             prefix="swiotlb: ", cmdline=SWIOTLB_CMDLINE, kunit=False)
     if args.debug_build:
         # The same tests on the debug kernel (KASAN, lockdep, DMA-API debug,
         # kmemleak, might_sleep checks), less the long data-verification ones.

@@ -53,5 +53,20 @@ def guest_tests(build, verify_size):
     return tests
 
 
+# The kernel command line of the boot that runs swiotlb_tests: every DMA
+# mapping bounces through the software IO TLB, so a mapping that is not
+# unmapped, or unmapped the wrong way, loses the data of a read.
+SWIOTLB_CMDLINE = "swiotlb=force"
+
+
+def swiotlb_tests(build):
+    """The guest tests of the base kernel's second boot, with SWIOTLB_CMDLINE:
+    data written and read back across drivers with single-segment (4 KiB) and
+    multi-segment (64 KiB) requests."""
+    return [vm.Test(f"cross-driver-{drv}", ["tests/guest/cross-driver.sh", drv, "2", "4k 64k"], 300)
+            for drv in IO_DRIVERS
+            if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
+
+
 # Guest tests that also run on the debug kernel.
 DEBUG_TESTS = r"^(kunit-modules|bringup-|cross-driver-|bind-cycles-|poll-queues-|timeout-|kmemleak)"

@@ -33,9 +33,10 @@ class Report:
         print(f"SKIP {name}: {why}", flush=True)
 
 
-def boot(rep, build, run_dir, tests, only=None, prefix=""):
-    """Boot one guest of `build` with our controllers and run `tests` in it
-    (those whose name matches `only`), then parse its KUnit results."""
+def boot(rep, build, run_dir, tests, only=None, prefix="", cmdline="", kunit=True):
+    """Boot one guest of `build` with our controllers, and `cmdline` added to
+    the kernel command line, and run `tests` in it (those whose name matches
+    `only`), then parse its KUnit results unless `kunit` is false."""
     # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
     # controllers for the I/O tests over whole namespaces.
     ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
@@ -45,7 +46,7 @@ def boot(rep, build, run_dir, tests, only=None, prefix=""):
         tests = [t for t in tests if re.search(only, t.name)]
     print(f"rnvme: booting the {prefix or 'test '}guest of {build} ({len(tests)} guest tests, "
           f"results in {run_dir})", flush=True)
-    run = guest.run(tests)
+    run = guest.run(tests, extra_cmdline=cmdline)
     if not run.booted:
         why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
         console = run.run_dir / "console.log"
@@ -75,4 +76,5 @@ def boot(rep, build, run_dir, tests, only=None, prefix=""):
                      (t.text("stdout")[-1500:] + t.text("stderr")[-1500:]))
     if not run.finished and not run.timed_out:
         rep.fail(f"{prefix}guest shutdown", "the guest died before finishing its plan", run.console_tail())
-    parse_kunit(rep, build, run_dir / "results", prefix)
+    if kunit:
+        parse_kunit(rep, build, run_dir / "results", prefix)
