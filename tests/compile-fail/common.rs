@@ -35,6 +35,7 @@ struct Ops;
 impl Operations for Ops {
     type QueueData = ();
     type RequestData = ();
+    type OwnerData = ();
     type Dma = DmaSegments<4>;
     type TagSetData = ();
     type HwData = ();

@@ -66,9 +66,11 @@ use crate::{
             Completion,
             CNS_ACTIVE_NS_LIST,
             CNS_CONTROLLER,
-            CNS_NAMESPACE, //
+            CNS_NAMESPACE,
+            CNS_NS_DESCRIPTORS, //
         },
         identify::{
+            self,
             ActiveNsList,
             IdCtrl,
             IdNs,
@@ -690,28 +692,23 @@ impl<'a> Admin<'a> {
         })
     }
 
-    /// Returns the Identify Namespace data of namespace `nsid`.
-    ///
-    /// The caller decides what a namespace the driver cannot use means; data that makes no
-    /// sense is reported here, a format with metadata (`EOPNOTSUPP`) is left to the caller.
+    /// Returns the Identify Namespace data of namespace `nsid`, for [`IdNs::classify`] to judge.
     ///
     /// # Errors
     ///
-    /// Those of [`Admin::execute`] and [`IdNs::parse`].
+    /// Those of [`Admin::execute`].
     pub(crate) fn identify_namespace(&self, nsid: u32) -> Result<IdNs> {
-        self.identify(CNS_NAMESPACE, nsid, |data| {
-            IdNs::parse(data).inspect_err(|e| {
-                if *e != EOPNOTSUPP {
-                    dev_err!(
-                        self.pdev,
-                        "namespace {}: Identify Namespace data rejected ({:?}): no blocks, or an \
-                         LBA format outside 512 B to 64 KiB blocks\n",
-                        nsid,
-                        e
-                    )
-                }
-            })
-        })
+        self.identify(CNS_NAMESPACE, nsid, IdNs::parse)
+    }
+
+    /// Returns the command set of namespace `nsid`, from its Namespace Identification
+    /// Descriptor list; the NVM command set if the controller does not report it.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Admin::execute`]: a controller older than NVMe 1.3 may not know the list.
+    pub(crate) fn namespace_command_set(&self, nsid: u32) -> Result<u8> {
+        self.identify(CNS_NS_DESCRIPTORS, nsid, identify::command_set)
     }
 
     /// Returns the active namespace IDs, in increasing order, at most [`MAX_NAMESPACES`].

@@ -43,36 +43,28 @@ use crate::{
         Namespace,
         QueueIrq,
         QueueLayout,
-        IO_QUEUE_DEPTH,
-        IO_TAGS,
         MAX_SEGMENTS, //
     },
-    module_parameters,
     nvme::{
         identify::{
             IdCtrl,
-            IdNs, //
+            NsGeometry,
+            CSI_NVM, //
         },
         regs, //
-    }, //
+    },
+    params, //
 };
 
 /// Instance number of the next controller: controllers are `rnvme0`, `rnvme1`, ... in probe
 /// order, and their namespaces `rnvme<instance>n<nsid>`. Numbers are not reused.
 static NEXT_INSTANCE: Atomic<u32> = Atomic::new(0);
 
-/// Most poll queues a controller gets: the cap of the `poll_queues` module parameter.
-const MAX_POLL_QUEUES: u32 = 256;
-
-/// Returns the `poll_queues` module parameter, capped so that queue counts cannot overflow.
-fn poll_queues() -> u32 {
-    module_parameters::poll_queues.value().min(MAX_POLL_QUEUES)
-}
-
 /// The I/O path of a controller and the interrupt handlers that complete it.
 struct Io {
-    /// One handler per MSI-X vector: vector 0 (admin, polled), then one per interrupt I/O
-    /// queue; held for its `Drop`, which frees them (and then the vectors) before `path`.
+    /// One handler per interrupt vector: vector 0 (the admin queue's, which is polled, and
+    /// the one I/O queue's if it is the only vector), then one per interrupt I/O queue; held
+    /// for its `Drop`, which frees them (and then the vectors) before `path`.
     _irqs: pci::IrqHandlers<QueueIrq>,
     /// The I/O queues, shared with the disks and the handlers.
     path: Arc<IoPath>,
@@ -104,8 +96,8 @@ pub(crate) struct Controller<'bound> {
     id: IdCtrl,
     /// Largest transfer of one command, in bytes.
     max_transfer: usize,
-    /// The active namespaces the driver can use, in increasing identifier order.
-    namespaces: KVec<(u32, IdNs)>,
+    /// The active namespaces the driver serves, in increasing identifier order.
+    namespaces: KVec<(u32, NsGeometry)>,
     /// How many I/O queue pairs the controller granted, poll queues included.
     io_queues: u32,
 }
@@ -132,6 +124,7 @@ impl<'bound> Controller<'bound> {
                 return Err(ENODEV);
             }
             let (major, minor, tertiary) = bar.read(regs::VS).version();
+            let depth = Self::queue_depth(pdev, cap)?;
             let instance = NEXT_INSTANCE.fetch_add(1, Relaxed);
 
             dev_info!(
@@ -162,7 +155,7 @@ impl<'bound> Controller<'bound> {
                 max_transfer: id.max_transfer_bytes(admin.min_page_size()),
                 namespaces: Self::scan_namespaces(pdev, &admin, *instance)?,
                 io_queues: Self::request_io_queues(pdev, &admin)?,
-                io: Self::start_io(pdev, &admin, *instance, id, *io_queues)?,
+                io: Self::start_io(pdev, &admin, *instance, id, *io_queues, depth)?,
                 disks <- new_mutex!(Self::add_disks(
                     pdev,
                     *instance,
@@ -177,6 +170,29 @@ impl<'bound> Controller<'bound> {
 }
 
 impl Controller<'_> {
+    /// Returns the depth of the I/O queues: the `io_queue_depth` module parameter, at most
+    /// what the controller supports.
+    ///
+    /// # Errors
+    ///
+    /// `ENODEV` if the controller reports `CAP.MQES` 0, which no controller can.
+    fn queue_depth(pdev: &pci::Device<Bound>, cap: regs::CAP) -> Result<u32> {
+        let wanted = params::io_queue_depth();
+        let depth = cap.io_queue_depth(wanted).map_err(|_| {
+            dev_err!(pdev, "CAP.MQES is 0: invalid\n");
+            ENODEV
+        })?;
+        if depth < wanted {
+            dev_info!(
+                pdev,
+                "queue depth {}: limited by CAP.MQES {}\n",
+                depth,
+                u16::from(cap.mqes())
+            );
+        }
+        Ok(depth)
+    }
+
     /// Identifies the controller and logs what it is.
     ///
     /// # Errors
@@ -209,37 +225,48 @@ impl Controller<'_> {
         Ok(id)
     }
 
-    /// Identifies the active namespaces and logs each usable one by the name its disk will
-    /// have; namespaces formatted with metadata are skipped with a warning.
+    /// Identifies the active namespaces and logs each one the driver serves by the name its
+    /// disk will have. Each namespace the driver cannot serve is skipped, with one warning
+    /// saying why ([`IdNs::classify`]).
     ///
     /// # Errors
     ///
-    /// Those of [`crate::admin::Admin::active_namespaces`] and
-    /// [`crate::admin::Admin::identify_namespace`], except `EOPNOTSUPP`.
+    /// Those of [`crate::admin::Admin::active_namespaces`]; `ENOMEM`.
+    ///
+    /// [`IdNs::classify`]: crate::nvme::identify::IdNs::classify
     fn scan_namespaces(
         pdev: &pci::Device<Bound>,
         admin: &AdminPath<'_>,
         instance: u32,
-    ) -> Result<KVec<(u32, IdNs)>> {
+    ) -> Result<KVec<(u32, NsGeometry)>> {
         let admin = admin.commands()?;
         let nsids = admin.active_namespaces()?;
         let mut namespaces = KVec::with_capacity(nsids.len(), GFP_KERNEL)
             .inspect_err(|e| dev_err!(pdev, "cannot store namespaces: {:?}\n", e))?;
+        // The largest logical block the disks accept (see `GenDiskBuilder::logical_block_size`).
+        // CAST: the page size fits 32 bits.
+        let max_lba_size = kernel::page::PAGE_SIZE as u32;
         for nsid in nsids {
             let id = match admin.identify_namespace(nsid) {
                 Ok(id) => id,
-                Err(e) if e == EOPNOTSUPP => {
+                Err(e) => {
                     dev_warn!(
                         pdev,
-                        "rnvme{}n{}: skipped: its LBA format carries metadata\n",
+                        "rnvme{}n{}: skipped: Identify Namespace failed: {:?}\n",
                         instance,
-                        nsid
+                        nsid,
+                        e
                     );
                     continue;
                 }
-                Err(e) => {
-                    dev_err!(pdev, "namespace {}: cannot use it: {:?}\n", nsid, e);
-                    return Err(e);
+            };
+            // A controller that does not report the command set has only NVM namespaces.
+            let csi = admin.namespace_command_set(nsid).unwrap_or(CSI_NVM);
+            let geometry = match id.classify(csi, max_lba_size) {
+                Ok(geometry) => geometry,
+                Err(why) => {
+                    dev_warn!(pdev, "rnvme{}n{}: skipped: {}\n", instance, nsid, why);
+                    continue;
                 }
             };
             dev_info!(
@@ -247,15 +274,17 @@ impl Controller<'_> {
                 "rnvme{}n{}: {} sectors of {} bytes ({} MiB)\n",
                 instance,
                 nsid,
-                id.nsze,
-                id.lba_size(),
-                id.capacity_sectors() >> 11
+                geometry.nsze,
+                geometry.lba_size(),
+                geometry.capacity_sectors() >> 11
             );
             // Cannot fail: the vector has room for every active namespace.
-            namespaces.push_within_capacity((nsid, id)).map_err(|_| {
-                dev_err!(pdev, "namespace {}: no room to store it\n", nsid);
-                ENOMEM
-            })?;
+            namespaces
+                .push_within_capacity((nsid, geometry))
+                .map_err(|_| {
+                    dev_err!(pdev, "namespace {}: no room to store it\n", nsid);
+                    ENOMEM
+                })?;
         }
         if namespaces.is_empty() {
             dev_info!(pdev, "no usable namespace\n");
@@ -274,7 +303,7 @@ impl Controller<'_> {
     /// Those of [`crate::admin::Admin::set_num_queues`]; `ENODEV` if the controller granted
     /// none.
     fn request_io_queues(pdev: &pci::Device<Bound>, admin: &AdminPath<'_>) -> Result<u32> {
-        let wanted = kernel::cpu::nr_cpu_ids().saturating_add(poll_queues());
+        let wanted = kernel::cpu::nr_cpu_ids().saturating_add(params::poll_queues());
         let (sq, cq) = admin.commands()?.set_num_queues(wanted)?;
         let granted = wanted.min(sq).min(cq);
         if granted == 0 {
@@ -318,7 +347,7 @@ impl Controller<'_> {
     fn add_disks(
         pdev: &pci::Device<Bound>,
         instance: u32,
-        namespaces: &[(u32, IdNs)],
+        namespaces: &[(u32, NsGeometry)],
         io: &Arc<IoPath>,
         max_transfer: usize,
         write_cache: bool,
@@ -386,10 +415,11 @@ impl Controller<'_> {
 
 impl<'bound> Controller<'bound> {
     /// Splits the `granted` I/O queues between interrupts and polling (at most `poll_queues`
-    /// poll queues, at least one interrupt queue), allocates one MSI-X vector per interrupt
-    /// queue (after the admin queue's), creates the tag set and the I/O queues, and registers
-    /// the interrupt handlers (and, in test builds, the completion injection hook of
-    /// controller `rnvme<instance>`).
+    /// poll queues, at least one interrupt queue), allocates one interrupt vector per interrupt
+    /// queue after the admin queue's (MSI-X, else MSI, else INTx; with a single vector, the one
+    /// interrupt queue shares it with the admin queue), creates the tag set and the I/O queues
+    /// of `depth` entries, and registers the interrupt handlers (and, in test builds, the
+    /// completion injection hook of controller `rnvme<instance>`).
     ///
     /// # Errors
     ///
@@ -400,36 +430,60 @@ impl<'bound> Controller<'bound> {
         instance: u32,
         id: &IdCtrl,
         granted: u32,
+        depth: u32,
     ) -> Result<Io> {
-        let poll_queues = poll_queues().min(granted - 1);
+        let poll_queues = params::poll_queues().min(granted - 1);
         let dbbuf = if id.supports_dbbuf() {
             Self::shadow_doorbells(pdev, admin, granted)
         } else {
             None
         };
-        let msix = pci::IrqTypes::default().with(pci::IrqType::MsiX);
         let vectors = pdev
-            .alloc_irq_vectors_affinity(2, granted - poll_queues + 1, msix, 1)
-            .inspect_err(|e| dev_err!(pdev, "no MSI-X vectors: {:?}\n", e))?;
+            .alloc_irq_vectors_affinity(1, granted - poll_queues + 1, pci::IrqTypes::all(), 1)
+            .inspect_err(|e| dev_err!(pdev, "no interrupt vectors: {:?}\n", e))?;
+        let shared_vector = vectors.len() == 1;
         // CAST: at most `granted + 1` vectors.
-        let irq_queues = (vectors.len() - 1) as u32;
-        let layout = KBox::new(
-            QueueLayout {
-                dev: pdev.as_ref().into(),
-                irq_queues,
-                poll_queues,
-            },
-            GFP_KERNEL,
-        )?;
-        let nr_maps = layout.nr_maps();
+        let irq_queues = if shared_vector {
+            1
+        } else {
+            (vectors.len() - 1) as u32
+        };
+        let (kind, flags) = match vectors.irq_type() {
+            pci::IrqType::MsiX => ("MSI-X", irq::Flags::TRIGGER_NONE),
+            pci::IrqType::Msi => ("MSI", irq::Flags::TRIGGER_NONE),
+            // A line other devices may share.
+            pci::IrqType::Intx => ("INTx", irq::Flags::SHARED),
+        };
+        dev_info!(
+            pdev,
+            "{} {} interrupt vector{}\n",
+            vectors.len(),
+            kind,
+            if shared_vector {
+                ": shared by the admin queue and I/O queue 1"
+            } else {
+                "s"
+            }
+        );
+        let layout = QueueLayout {
+            dev: pdev.as_ref().into(),
+            irq_queues,
+            poll_queues,
+            shared_vector,
+        };
         let tagset = Arc::pin_init(
-            TagSet::new(irq_queues + poll_queues, IO_TAGS, nr_maps, layout),
+            TagSet::new(
+                irq_queues + poll_queues,
+                depth - 1,
+                layout.nr_maps(),
+                KBox::new(layout.clone(), GFP_KERNEL)?,
+            ),
             GFP_KERNEL,
         )
         .inspect_err(|e| dev_err!(pdev, "no tag set: {:?}\n", e))?;
-        let path = IoPath::create(pdev, admin, tagset, irq_queues, poll_queues, dbbuf.clone())?;
+        let path = IoPath::create(pdev, admin, tagset, &layout, depth, dbbuf.clone())?;
         let irqs = vectors
-            .register_all(irq::Flags::TRIGGER_NONE, c"rnvme", |vector| {
+            .register_all(flags, c"rnvme", |vector| {
                 Ok(QueueIrq::new(path.clone(), vector))
             })
             .inspect_err(|e| dev_err!(pdev, "cannot request interrupts: {:?}\n", e))?;
@@ -437,7 +491,7 @@ impl<'bound> Controller<'bound> {
             pdev,
             "{} I/O queues of {} entries: {} by interrupt, {} polled; shadow doorbells {}\n",
             path.len(),
-            IO_QUEUE_DEPTH,
+            depth,
             irq_queues,
             poll_queues,
             if dbbuf.is_some() { "on" } else { "off" }

@@ -21,8 +21,13 @@
 //!
 //! Each I/O queue pair is one blk-mq hardware queue, whose driver data is the [`IoQueue`]:
 //! hardware queue `i` is queue pair `i + 1`. The first `irq_queues` complete by interrupt, on
-//! MSI-X vector `i + 1` (vector 0 belongs to the admin queue, which is polled); the others are
-//! poll queues, created without an interrupt and served by blk-mq's poll map.
+//! vector `i + 1` (vector 0 belongs to the admin queue, which is polled), or all on vector 0
+//! when the controller got only one vector, which then serves one interrupt queue; the others
+//! are poll queues, created without an interrupt and served by blk-mq's poll map.
+//!
+//! A request whose data spans more than two memory pages needs a PRP list: `queue_rq` takes a
+//! list page from the controller's DMA pool, and the request keeps it in its owner's data
+//! ([`RqOwner`]) until it ends.
 //!
 //! A request's owner travels with it: `queue_rq` receives it, maps its data, and moves it into
 //! the queue's [`InFlight`] table, which returns the command identifier (the tag and a
@@ -66,6 +71,10 @@ use kernel::{
         Bound, //
     },
     dma::{
+        pool::{
+            DmaPool,
+            PoolBlock, //
+        },
         Coherent,
         DmaAddress, //
     },
@@ -149,18 +158,14 @@ mod recovery;
 /// many memory pages.
 pub(crate) const MAX_SEGMENTS: usize = 128;
 
-/// Slots of each I/O queue; one stays empty to tell a full queue from an empty one, so
-/// the tag set has one tag less.
-pub(crate) const IO_QUEUE_DEPTH: u32 = 128;
-
-/// Tags of each hardware queue.
-pub(crate) const IO_TAGS: u32 = IO_QUEUE_DEPTH - 1;
-
 /// PRP entries in one list page of the controller's memory page size (4 KiB).
 const LIST_ENTRIES: usize = 512;
 
-// The largest request, `MAX_SEGMENTS` pages starting anywhere in a page, fits in the one PRP
-// list page of its tag.
+/// Size of a PRP list page, in bytes: the blocks of the controller's DMA pool.
+const LIST_BYTES: usize = LIST_ENTRIES * size_of::<u64>();
+
+// The largest request, `MAX_SEGMENTS` pages starting anywhere in a page, fits in one PRP list
+// page.
 const _: () = assert!(
     prp::list_pages_needed(
         MAX_SEGMENTS * PageSize::SZ_4K.bytes(),
@@ -175,8 +180,17 @@ pub(crate) struct RqData {
     expired: Atomic<bool>,
 }
 
+/// Per-request driver data that only the request's owner reaches.
+#[derive(Default)]
+pub(crate) struct RqOwner {
+    /// The PRP list page of the request in flight, if its data needs one; freed when the
+    /// request is taken back from the controller ([`release`]).
+    prp_list: Option<PoolBlock>,
+}
+
 /// How the hardware queues are split between interrupts and polling: the driver data of the
 /// tag set.
+#[derive(Clone)]
 pub(crate) struct QueueLayout {
     /// The PCI function, whose MSI-X vector affinities give the CPUs of each queue.
     pub(crate) dev: ARef<device::Device>,
@@ -184,6 +198,8 @@ pub(crate) struct QueueLayout {
     pub(crate) irq_queues: u32,
     /// Hardware queues completed by polling: `irq_queues..irq_queues + poll_queues`.
     pub(crate) poll_queues: u32,
+    /// Whether the one interrupt queue shares vector 0 with the admin queue, the only vector.
+    pub(crate) shared_vector: bool,
 }
 
 impl QueueLayout {
@@ -211,6 +227,8 @@ pub(crate) struct IoState {
     page: PageSize,
     /// The shadow doorbell buffers, if the controller reads them.
     _dbbuf: Option<Arc<DbBuf>>,
+    /// The PRP list pages of the requests that need one.
+    prp_lists: Arc<DmaPool>,
     /// Set once the controller was disabled after a failure: no command is queued any more.
     dead: Atomic<bool>,
 }
@@ -229,7 +247,7 @@ pub(crate) struct CompletionSide {
 struct Submission {
     /// The submission queue.
     sq: SubQueue,
-    /// Where PRP lists are built before they are copied to the tag's list page.
+    /// Where PRP lists are built before they are copied to a list page of the pool.
     prp_scratch: KVec<u64>,
     /// The DMA segments of the request being submitted (per queue rather than on the stack:
     /// filling it needs no initialization per I/O).
@@ -255,8 +273,6 @@ pub(crate) struct IoQueue {
     /// The submission queue head the controller reported last, from the completion side to
     /// the submission side.
     sq_head: Atomic<u32>,
-    /// One PRP list page per tag.
-    lists: Coherent<[u64]>,
 }
 
 /// The I/O path of a controller: its I/O queues, shared by its disks and its interrupt
@@ -266,6 +282,8 @@ pub(crate) struct IoPath {
     state: Arc<IoState>,
     /// The queue pairs, by hardware queue index: interrupt queues first, then poll queues.
     queues: KVec<Arc<IoQueue>>,
+    /// Whether the one interrupt queue shares vector 0 with the admin queue.
+    shared_vector: bool,
 }
 
 /// A namespace served through the I/O path: the queue data of its disk.
@@ -285,6 +303,7 @@ pub(crate) struct IoOps;
 impl Operations for IoOps {
     type QueueData = Arc<Namespace>;
     type RequestData = RqData;
+    type OwnerData = RqOwner;
     type Dma = DmaSegments<MAX_SEGMENTS>;
     type TagSetData = KBox<QueueLayout>;
     type HwData = Arc<IoQueue>;
@@ -311,8 +330,13 @@ impl Operations for IoOps {
         if let Some(mut map) = maps.map(HctxType::Default) {
             // Cannot fail: the tag set has `irq_queues + poll_queues` hardware queues.
             let _ = map.set_queues(0, layout.irq_queues);
-            // Vector 0 is the admin queue's.
-            map.spread_by_irq_affinity(&layout.dev, 1);
+            if layout.shared_vector {
+                // One queue on the admin queue's vector, which has no affinity of its own.
+                map.spread();
+            } else {
+                // Vector 0 is the admin queue's.
+                map.spread_by_irq_affinity(&layout.dev, 1);
+            }
         }
         if let Some(mut map) = maps.map(HctxType::Read) {
             // No queues of its own: reads go to the default map. (blk-mq starts every map with
@@ -354,8 +378,8 @@ impl Operations for IoOps {
                     Ok(range) => range,
                     Err(e) => return Err((rq, e)),
                 };
-                let (rq, n) = map_data(rq, &mut submission.segs, dev)?;
-                match q.prps(&mut submission, n, q.state.page, rq.tag()) {
+                let (mut rq, n) = map_data(rq, &mut submission.segs, dev)?;
+                match q.prps(&mut submission, n, q.state.page, &mut rq) {
                     Ok(prps) => (rw_command(&ns, &rq, range, prps), rq),
                     Err(e) => return refuse(rq, dev, e),
                 }
@@ -458,10 +482,10 @@ fn rw_command(
     }
 }
 
-/// Refuses a request that `queue_rq` mapped for `dev` but did not queue: unmaps it and hands
+/// Refuses a request that `queue_rq` mapped for `dev` but did not queue: releases it and hands
 /// it back to blk-mq with `err`.
 ///
-/// Unmapping cannot fail, the request was mapped for `dev`; were it to, the request stays in
+/// Releasing cannot fail, the request was mapped for `dev`; were it to, the request stays in
 /// flight (see [`MappedRequest::unmap`]) and `queue_rq` reports success, so that blk-mq does
 /// not end it.
 fn refuse(
@@ -469,10 +493,27 @@ fn refuse(
     dev: &device::Device<Bound>,
     err: Error,
 ) -> Result<(), (OwnedRequest<IoOps>, Error)> {
-    match rq.unmap(dev) {
+    match release(rq, dev) {
         Ok(rq) => Err((rq, err)),
         Err(_) => Ok(()),
     }
+}
+
+/// Takes back what the controller may read of a request that it completed, that was
+/// cancelled, or that it never saw: the mapping of its data for `dev`, then its PRP list page.
+/// Returns its owner, to end it.
+///
+/// # Errors
+///
+/// Those of [`MappedRequest::unmap`]; the request then stays in flight, list page and all.
+#[inline(always)]
+fn release(rq: MappedRequest<IoOps>, dev: &device::Device<Bound>) -> Result<OwnedRequest<IoOps>> {
+    let mut rq = rq.unmap(dev)?;
+    let owner = rq.owner_data();
+    if owner.prp_list.is_some() {
+        owner.prp_list = None;
+    }
+    Ok(rq)
 }
 
 impl IoQueue {
@@ -482,39 +523,47 @@ impl IoQueue {
         (self.index + 1) as u16
     }
 
-    /// Builds the PRP entries of the first `n` DMA segments of `submission`; a PRP list goes
-    /// to the list page of tag `tag`. Returns PRP1 and PRP2.
+    /// Builds the PRP entries of the first `n` DMA segments of `submission` and returns PRP1
+    /// and PRP2. Data that spans more than two memory pages needs a PRP list: it is built in the
+    /// queue's scratch page, then copied to a list page of the pool, which `rq` keeps until it
+    /// is released.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`prp::build`]; `ENOMEM` if the pool has no list page (blk-mq then tries the
+    /// request again later).
     #[inline(always)]
     fn prps(
         &self,
         submission: &mut Submission,
         n: usize,
         page: PageSize,
-        tag: u32,
+        rq: &mut MappedRequest<IoOps>,
     ) -> Result<(u64, u64)> {
         let Submission {
             prp_scratch, segs, ..
         } = submission;
         let segs = segs.get(..n).ok_or(EINVAL)?;
-        let tag = usize::try_from(tag)?;
-        if tag >= IO_QUEUE_DEPTH as usize {
-            return Err(EINVAL);
+        // The list is built for a page-aligned stand-in address, as the page from the pool will
+        // be: with one list page, no entry chains to another, so the list's address is only in
+        // PRP2, set below.
+        let prp = prp::build(
+            segs,
+            page,
+            &mut [ListPage {
+                dma: 0,
+                entries: &mut prp_scratch[..],
+            }],
+        )?;
+        if prp.list_pages == 0 {
+            return Ok((prp.prp1, prp.prp2));
         }
-        let first = tag * LIST_ENTRIES;
-        // CAST: `first` is below the size of `lists`, whose bus addresses are 64 bits.
-        let dma = self.lists.dma_address() + (first * size_of::<u64>()) as u64;
-        let mut lists = [ListPage {
-            dma,
-            entries: &mut prp_scratch[..],
-        }];
-        let prp = prp::build(segs, page, &mut lists)?;
-        if prp.list_pages > 0 {
-            // The entries after PRP1, all in the one list page.
-            for (i, entry) in prp_scratch.iter().take(prp.entries - 1).enumerate() {
-                io_write!(self.lists, [try: first + i], *entry);
-            }
-        }
-        Ok((prp.prp1, prp.prp2))
+        let mut list = self.state.prp_lists.alloc(GFP_ATOMIC)?;
+        // The entries after PRP1, all in the one list page.
+        list.write(0, prp_scratch.get(..prp.entries - 1).ok_or(EINVAL)?)?;
+        let prp2 = list.dma_address();
+        rq.owner_data().prp_list = Some(list);
+        Ok((prp.prp1, prp2))
     }
 }
 
@@ -625,38 +674,47 @@ impl Shadow {
     }
 }
 
-/// The interrupt handler of one MSI-X vector.
+/// The interrupt handler of one interrupt vector.
 pub(crate) struct QueueIrq {
     /// The I/O path.
     io: Arc<IoPath>,
     /// The vector: 0 is the admin queue's, `i + 1` is I/O queue `i`'s.
     vector: usize,
+    /// The hardware queue whose completions the vector signals, if any: `vector - 1`, or 0
+    /// for vector 0 if the one interrupt queue shares it.
+    queue: Option<usize>,
 }
 
 impl QueueIrq {
-    /// Returns the handler of MSI-X vector `vector`.
+    /// Returns the handler of vector `vector`.
     pub(crate) fn new(io: Arc<IoPath>, vector: usize) -> Self {
-        Self { io, vector }
+        let queue = match vector {
+            0 => io.shared_vector.then_some(0),
+            v => Some(v - 1),
+        };
+        Self { io, vector, queue }
     }
 }
 
 impl irq::Handler for QueueIrq {
     #[inline]
     fn handle(&self) -> IrqReturn {
-        // The admin queue is polled; its completions may still raise vector 0.
-        let Some(q) = self
-            .vector
-            .checked_sub(1)
-            .and_then(|i| self.io.queues.get(i))
-        else {
-            return IrqReturn::Handled;
+        // The admin queue is polled, but its completions raise vector 0: the vector's
+        // interrupts are always ours.
+        let ours = if self.vector == 0 {
+            IrqReturn::Handled
+        } else {
+            IrqReturn::None
+        };
+        let Some(q) = self.queue.and_then(|i| self.io.queues.get(i)) else {
+            return ours;
         };
         let Some(bar) = q.state.bar.try_access() else {
             return IrqReturn::None;
         };
         // End the requests of this pass together, as the poller does.
         match IoCompBatch::run(|batch| q.process_completions(&bar, Some(batch))) {
-            Ok(0) | Err(_) => IrqReturn::None,
+            Ok(0) | Err(_) => ours,
             Ok(_) => IrqReturn::Handled,
         }
     }
@@ -727,7 +785,7 @@ impl IoQueue {
         }
         // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request stays in
         // flight.
-        let Ok(rq) = rq.unmap(bar.device().as_ref()) else {
+        let Ok(rq) = release(rq, bar.device().as_ref()) else {
             return;
         };
         match (status.blk_status().to_result(), batch) {
@@ -825,11 +883,11 @@ impl CompQueue {
 }
 
 impl IoPath {
-    /// Allocates `irq_queues` then `poll_queues` I/O queue pairs, one per hardware queue of
-    /// `tagset`, and creates them on the controller through `admin`: completion queue `i + 1`
-    /// on MSI-X vector `i + 1` for the interrupt queues, without an interrupt for the poll
-    /// queues. With `dbbuf` (already handed
-    /// to the controller), the queues use shadow doorbells.
+    /// Allocates the I/O queue pairs of `layout`, `irq_queues` then `poll_queues` of `depth`
+    /// entries, one per hardware queue of `tagset`, and creates them on the controller through
+    /// `admin`: completion queue `i + 1` on vector `i + 1` (on vector 0 if it is shared) for
+    /// the interrupt queues, without an interrupt for the poll queues. With `dbbuf` (already
+    /// handed to the controller), the queues use shadow doorbells.
     ///
     /// # Errors
     ///
@@ -839,11 +897,13 @@ impl IoPath {
         pdev: &pci::Device<Bound>,
         admin: &AdminPath<'_>,
         tagset: Arc<TagSet<IoOps>>,
-        irq_queues: u32,
-        poll_queues: u32,
+        layout: &QueueLayout,
+        depth: u32,
         dbbuf: Option<Arc<DbBuf>>,
     ) -> Result<Arc<Self>> {
         let cap = admin.cap();
+        let prp_lists = DmaPool::new(pdev.as_ref(), c"rnvme-prp", LIST_BYTES, LIST_BYTES, 0)
+            .inspect_err(|e| dev_err!(pdev, "no PRP list pool: {:?}\n", e))?;
         let state = Arc::new(
             IoState {
                 bar: admin.shared_bar(),
@@ -852,31 +912,31 @@ impl IoPath {
                 cap,
                 page: admin.page_size(),
                 _dbbuf: dbbuf.clone(),
+                prp_lists,
                 dead: Atomic::new(false),
             },
             GFP_KERNEL,
         )?;
         let commands = admin.commands()?;
         let regs = state.bar.access(pdev.as_ref())?;
-        let count = irq_queues + poll_queues;
+        let irq_queues = layout.irq_queues;
+        let count = irq_queues + layout.poll_queues;
         let mut queues = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
         for index in 0..count {
             // CAST: `count` is at most the number of queues the controller granted, below
             // `u16::MAX`.
             let qid = (index + 1) as u16;
-            let polled = index >= irq_queues;
-            let mut qp = QueuePair::new(
-                pdev.as_ref(),
-                regs,
-                qid,
-                IO_QUEUE_DEPTH,
-                cap.doorbell_stride(),
-            )?;
+            let vector = match (index < irq_queues, layout.shared_vector) {
+                (false, _) => None,
+                (true, true) => Some(0),
+                (true, false) => Some(qid),
+            };
+            let mut qp = QueuePair::new(pdev.as_ref(), regs, qid, depth, cap.doorbell_stride())?;
             if let Some(buf) = &dbbuf {
                 qp.set_shadow(buf)?;
             }
             commands
-                .create_cq(&qp, if polled { None } else { Some(qid) })
+                .create_cq(&qp, vector)
                 .and_then(|()| commands.create_sq(&qp))
                 .inspect_err(|e| dev_err!(pdev, "cannot create I/O queue {}: {:?}\n", qid, e))?;
             let shared = state.clone();
@@ -898,17 +958,19 @@ impl IoPath {
                         segs: KVec::from_elem(Segment { addr: 0, len: 0 }, MAX_SEGMENTS, GFP_KERNEL)?,
                     }),
                     sq_head: Atomic::new(0),
-                    lists: Coherent::zeroed_slice(
-                        pdev.as_ref(),
-                        IO_QUEUE_DEPTH as usize * LIST_ENTRIES,
-                        GFP_KERNEL
-                    )?,
                 }),
                 GFP_KERNEL,
             )?;
             queues.push(queue, GFP_KERNEL)?;
         }
-        Ok(Arc::new(Self { state, queues }, GFP_KERNEL)?)
+        Ok(Arc::new(
+            Self {
+                state,
+                queues,
+                shared_vector: layout.shared_vector,
+            },
+            GFP_KERNEL,
+        )?)
     }
 
     /// Returns the number of I/O queue pairs.

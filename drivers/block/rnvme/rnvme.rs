@@ -4,10 +4,12 @@
 //!
 //! The driver binds to NVMe-class PCI functions (class code `0x010802`), brings the controller
 //! up with an admin queue, identifies it and its active namespaces, creates one I/O queue pair
-//! per granted MSI-X vector, plus `poll_queues` poll queues, and registers one disk per namespace,
+//! per interrupt vector it gets (sharing the admin queue's vector if it gets only one), plus
+//! `poll_queues` poll queues, and registers one disk per namespace it can serve,
 //! `rnvme<ctrl>n<nsid>`, which serves reads, writes and flushes.
 //!
 //! The modules, in the order a controller's life and one I/O read them:
+//! - `params`: the module parameters, checked when the module is loaded;
 //! - `driver`: the PCI driver: ID table, probe and unbind;
 //! - `ctrl`: a bound controller: its bring-up, its disks and its teardown;
 //! - `admin`: the controller registers and the admin queue: enable, disable, shutdown and
@@ -16,14 +18,42 @@
 //!   `io::recovery`: timeouts, failing a dead controller, deleting the queues;
 //! - `nvme`: the NVMe wire formats and pure logic, with the KUnit suites.
 
+use kernel::{
+    driver::Registration,
+    pci,
+    prelude::*,
+    InPlaceModule,
+    ModuleMetadata,
+    ThisModule, //
+};
+
 mod admin;
 mod ctrl;
 mod driver;
 mod io;
 mod nvme;
+mod params;
 
-kernel::module_pci_driver! {
-    type: driver::RnvmeDriver,
+/// The module: the PCI driver, registered once the parameters are checked.
+#[pin_data]
+struct RnvmeModule {
+    #[pin]
+    _driver: Registration<pci::Adapter<driver::RnvmeDriver>>,
+}
+
+impl InPlaceModule for RnvmeModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        pin_init::pin_init_scope(move || {
+            params::check()?;
+            Ok(try_pin_init!(Self {
+                _driver <- Registration::new(<Self as ModuleMetadata>::NAME, module),
+            }))
+        })
+    }
+}
+
+module! {
+    type: RnvmeModule,
     name: "rnvme",
     authors: ["The rnvme authors"],
     description: "Rust NVMe PCI block driver",
@@ -31,7 +61,11 @@ kernel::module_pci_driver! {
     params: {
         poll_queues: u32 {
             default: 0,
-            description: "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most 256 and fewer than the controller grants",
+            description: "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most the number of possible CPUs, and fewer than the controller grants",
+        },
+        io_queue_depth: u32 {
+            default: 1024,
+            description: "Entries of each I/O queue, 2 to 4095; at most what the controller supports (CAP.MQES + 1)",
         },
     },
 }

@@ -130,7 +130,7 @@ impl IoQueue {
         for rq in side.taker.take_all() {
             // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request
             // stays in flight.
-            if let Ok(rq) = rq.unmap(dev) {
+            if let Ok(rq) = super::release(rq, dev) {
                 rq.end(Err(EIO));
                 failed += 1;
             }

@@ -58,6 +58,8 @@ pub(crate) const CNS_NAMESPACE: u8 = 0x00;
 pub(crate) const CNS_CONTROLLER: u8 = 0x01;
 /// Identify CNS value: active namespace ID list, namespaces above the given NSID.
 pub(crate) const CNS_ACTIVE_NS_LIST: u8 = 0x02;
+/// Identify CNS value: Namespace Identification Descriptor list of the given namespace.
+pub(crate) const CNS_NS_DESCRIPTORS: u8 = 0x03;
 
 /// Feature identifier: Number of Queues.
 pub(crate) const FEAT_NUM_QUEUES: u8 = 0x07;

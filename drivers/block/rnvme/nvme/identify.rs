@@ -7,7 +7,11 @@
 //! `IdCtrlData`, `IdNsData` and `NsListData` are those structures, `#[repr(C)]` with their
 //! fields at the specification's offsets (the ones the driver does not read are reserved
 //! bytes), viewed in place with `FromBytes`. The parsers check the fields the driver needs and
-//! return plain values: [`IdCtrl`] (CNS 01h), [`IdNs`] (CNS 00h) and [`ActiveNsList`] (CNS 02h).
+//! return plain values: [`IdCtrl`] (CNS 01h), [`IdNs`] (CNS 00h), [`ActiveNsList`] (CNS 02h)
+//! and the namespace's command set, [`command_set`] (CNS 03h).
+//!
+//! Whether a namespace is served is decided here too, by [`IdNs::classify`]: a namespace the
+//! driver cannot serve is skipped for a reason ([`Unusable`]), and does not stop the others.
 //!
 //! Everything here is pure: no function touches the hardware.
 
@@ -232,10 +236,13 @@ impl IdCtrl {
 
 /// Number of LBA format descriptors in the Identify Namespace data structure.
 const LBAF_COUNT: usize = 64;
-/// Smallest logical block the driver accepts: 512 bytes.
+/// log2 of the smallest logical block the block layer accepts: 512 bytes, a sector.
 const MIN_LBADS: u8 = 9;
-/// Largest logical block the driver accepts: 64 KiB.
-const MAX_LBADS: u8 = 16;
+
+/// Namespace Identifier Type of the Command Set Identifier descriptor (Identify CNS 03h).
+const NIDT_CSI: u8 = 4;
+/// The NVM command set, the only one the driver serves.
+pub(crate) const CSI_NVM: u8 = 0;
 
 /// An LBA Format descriptor of the Identify Namespace data structure.
 #[repr(C)]
@@ -264,8 +271,8 @@ struct IdNsData {
     _rsvd384: [u8; 3712],
 }
 
-/// The fields of the Identify Namespace data structure the driver uses, with the LBA format in
-/// use resolved.
+/// The fields of the Identify Namespace data structure the driver uses, as the controller
+/// reported them: [`IdNs::classify`] says whether the namespace can be served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct IdNs {
     /// Namespace Size, in logical blocks.
@@ -280,77 +287,205 @@ pub(crate) struct IdNs {
     pub(crate) flbas: u8,
     /// Index of the LBA format in use, from `flbas`.
     pub(crate) format: u8,
-    /// LBA Data Size of that format, as a power of two.
+    /// LBA Data Size of that format, as a power of two (0 if the format is not listed).
     pub(crate) lbads: u8,
-    /// Metadata Size of that format, in bytes.
+    /// Metadata Size of that format, in bytes (0 if the format is not listed).
     pub(crate) ms: u16,
-    /// Relative Performance of that format (0 is best).
+    /// Relative Performance of that format, 0 is best (0 if the format is not listed).
     pub(crate) rp: u8,
 }
 
+/// Why the driver does not serve a namespace; its [`Display`](kernel::fmt::Display) is the
+/// reason the driver logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// The namespace has no blocks.
+    ZeroSize,
+    /// `flbas` names LBA format `format`, beyond the `formats` listed.
+    Format {
+        /// Formatted LBA Size.
+        flbas: u8,
+        /// The index it names.
+        format: u8,
+        /// How many formats are listed.
+        formats: u32,
+    },
+    /// The format in use carries metadata, which the driver does not transfer.
+    Metadata,
+    /// The block layer refuses logical blocks of `1 << lbads` bytes.
+    LbaSize {
+        /// LBA Data Size, as a power of two.
+        lbads: u8,
+    },
+    /// The size in 512-byte sectors does not fit 64 bits.
+    TooLarge,
+    /// The namespace belongs to command set `csi`, not to NVM.
+    CommandSet {
+        /// Command Set Identifier.
+        csi: u8,
+    },
+}
+
+impl kernel::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        match *self {
+            Self::ZeroSize => write!(f, "its size is zero"),
+            Self::Format {
+                flbas,
+                format,
+                formats,
+            } => write!(
+                f,
+                "its FLBAS {:#x} names LBA format {} of {}",
+                flbas, format, formats
+            ),
+            Self::Metadata => write!(f, "its LBA format carries metadata"),
+            Self::LbaSize { lbads } => match 1u64.checked_shl(lbads.into()) {
+                Some(size) => write!(
+                    f,
+                    "its LBA size {} is not supported by the block layer",
+                    size
+                ),
+                None => write!(
+                    f,
+                    "its LBA size 2^{} is not supported by the block layer",
+                    lbads
+                ),
+            },
+            Self::TooLarge => write!(f, "its size does not fit 64-bit sector numbers"),
+            Self::CommandSet { csi } => write!(f, "its command set {} is not NVM", csi),
+        }
+    }
+}
+
+/// The geometry of a namespace the driver serves, checked by [`IdNs::classify`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NsGeometry {
+    /// Namespace Size, in logical blocks.
+    pub(crate) nsze: u64,
+    /// log2 of the logical block size, at least 9.
+    lba_shift: u32,
+}
+
+impl NsGeometry {
+    /// Returns log2 of the logical block size.
+    pub(crate) fn lba_shift(&self) -> u32 {
+        self.lba_shift
+    }
+
+    /// Returns the logical block size in bytes.
+    pub(crate) fn lba_size(&self) -> u32 {
+        1 << self.lba_shift
+    }
+
+    /// Returns the namespace size in 512-byte sectors.
+    pub(crate) fn capacity_sectors(&self) -> u64 {
+        // `IdNs::classify` checked that this does not overflow.
+        self.nsze << (self.lba_shift - u32::from(MIN_LBADS))
+    }
+}
+
 impl IdNs {
-    /// Parses an Identify Namespace data structure.
+    /// Reads an Identify Namespace data structure, without judging it: see [`IdNs::classify`].
     ///
     /// # Errors
     ///
-    /// - `EINVAL` if `data` is shorter than 4096 bytes, the namespace has no blocks (an inactive
-    ///   namespace reads as zeroes), the format in use is not among the formats listed, its
-    ///   logical block is smaller than 512 bytes or larger than 64 KiB, or the size in 512-byte
-    ///   sectors does not fit 64 bits.
-    /// - `EOPNOTSUPP` if the format carries metadata: the driver transfers none.
+    /// `EINVAL` if `data` is shorter than 4096 bytes.
     pub(crate) fn parse(data: &[u8]) -> Result<Self> {
         let d: &IdNsData = view(data)?;
-        let nsze = d.nsze.get();
         let (nlbaf, flbas) = (d.nlbaf, d.flbas);
-        if nsze == 0 || usize::from(nlbaf) >= LBAF_COUNT {
-            return Err(EINVAL);
-        }
         // Bits 3:0 index the format; with more than 16 formats, bits 6:5 are its upper bits.
         let mut format = flbas & 0xf;
         if nlbaf >= 16 {
             format |= ((flbas >> 5) & 0x3) << 4;
         }
-        if format > nlbaf {
-            return Err(EINVAL);
-        }
-        let lbaf = d.lbaf.get(usize::from(format)).ok_or(EINVAL)?;
-        let ns = Self {
-            nsze,
+        let lbaf = if format <= nlbaf {
+            d.lbaf.get(usize::from(format))
+        } else {
+            None
+        };
+        Ok(Self {
+            nsze: d.nsze.get(),
             ncap: d.ncap.get(),
             nuse: d.nuse.get(),
             nlbaf,
             flbas,
             format,
-            ms: lbaf.ms.get(),
-            lbads: lbaf.lbads,
-            rp: lbaf.rp & 0x3,
+            ms: lbaf.map_or(0, |l| l.ms.get()),
+            lbads: lbaf.map_or(0, |l| l.lbads),
+            rp: lbaf.map_or(0, |l| l.rp & 0x3),
+        })
+    }
+
+    /// Returns the geometry of the namespace if the driver can serve it as a disk whose logical
+    /// blocks are at most `max_lba_size` bytes (what the block layer accepts), given the command
+    /// set `csi` it belongs to ([`command_set`]).
+    ///
+    /// # Errors
+    ///
+    /// Why the namespace cannot be served, the first of: [`Unusable::ZeroSize`],
+    /// [`Unusable::Format`], [`Unusable::Metadata`], [`Unusable::LbaSize`],
+    /// [`Unusable::TooLarge`], [`Unusable::CommandSet`].
+    pub(crate) fn classify(&self, csi: u8, max_lba_size: u32) -> Result<NsGeometry, Unusable> {
+        if self.nsze == 0 {
+            return Err(Unusable::ZeroSize);
+        }
+        if self.format > self.nlbaf || usize::from(self.nlbaf) >= LBAF_COUNT {
+            return Err(Unusable::Format {
+                flbas: self.flbas,
+                format: self.format,
+                formats: u32::from(self.nlbaf) + 1,
+            });
+        }
+        if self.ms != 0 {
+            return Err(Unusable::Metadata);
+        }
+        let lbads = self.lbads;
+        match 1u64.checked_shl(lbads.into()) {
+            Some(size) if lbads >= MIN_LBADS && size <= u64::from(max_lba_size) => {}
+            _ => return Err(Unusable::LbaSize { lbads }),
+        }
+        let lba_shift = u32::from(lbads);
+        self.nsze
+            .checked_mul(1 << (lba_shift - u32::from(MIN_LBADS)))
+            .ok_or(Unusable::TooLarge)?;
+        if csi != CSI_NVM {
+            return Err(Unusable::CommandSet { csi });
+        }
+        Ok(NsGeometry {
+            nsze: self.nsze,
+            lba_shift,
+        })
+    }
+}
+
+/// Returns the Command Set Identifier in a Namespace Identification Descriptor list (Identify
+/// CNS 03h), or [`CSI_NVM`] if the list has none.
+///
+/// Each descriptor is a type (NIDT), a length (NIDL), two reserved bytes and NIDL bytes of
+/// identifier; a type of zero ends the list, and so does a descriptor that runs past the end
+/// of the data. The Command Set Identifier descriptor has type 4 and length 1.
+///
+/// # Errors
+///
+/// `EINVAL` if `data` is shorter than 4096 bytes.
+pub(crate) fn command_set(data: &[u8]) -> Result<u8> {
+    let data = data.get(..IDENTIFY_SIZE).ok_or(EINVAL)?;
+    let mut at = 0;
+    while let Some(&[nidt, nidl, _, _]) = data.get(at..at + 4) {
+        if nidt == 0 {
+            break;
+        }
+        let id = at + 4;
+        let Some(value) = data.get(id..id + usize::from(nidl)) else {
+            break;
         };
-        if !(MIN_LBADS..=MAX_LBADS).contains(&ns.lbads) {
-            return Err(EINVAL);
+        if let (NIDT_CSI, &[csi]) = (nidt, value) {
+            return Ok(csi);
         }
-        if ns.ms != 0 {
-            return Err(EOPNOTSUPP);
-        }
-        nsze.checked_mul(1 << (ns.lbads - MIN_LBADS))
-            .ok_or(EINVAL)?;
-        Ok(ns)
+        at = id + usize::from(nidl);
     }
-
-    /// Returns log2 of the logical block size.
-    pub(crate) fn lba_shift(&self) -> u32 {
-        u32::from(self.lbads)
-    }
-
-    /// Returns the logical block size in bytes.
-    pub(crate) fn lba_size(&self) -> u32 {
-        1 << self.lbads
-    }
-
-    /// Returns the namespace size in 512-byte sectors.
-    pub(crate) fn capacity_sectors(&self) -> u64 {
-        // `parse` checked that this does not overflow.
-        self.nsze << (self.lbads - MIN_LBADS)
-    }
+    Ok(CSI_NVM)
 }
 
 /// The active namespace ID list (CNS 02h).
@@ -576,6 +711,15 @@ mod tests {
         Ok(())
     }
 
+    /// The largest logical block the tests accept, as the block layer of a kernel with 4 KiB
+    /// pages and without large folios.
+    const MAX_LBA: u32 = 4096;
+
+    /// Returns the geometry of the namespace in `b` (of the NVM command set).
+    fn geometry(b: &[u8]) -> Result<Result<NsGeometry, Unusable>> {
+        Ok(IdNs::parse(b)?.classify(CSI_NVM, MAX_LBA))
+    }
+
     #[test]
     fn namespace_fields() -> Result {
         let id = IdNs::parse(&ns(0x10_0000, 1, &[(0, 9), (0, 12)])?)?;
@@ -584,19 +728,21 @@ mod tests {
         assert_eq!(id.nuse, 0x8_0000);
         assert_eq!(id.nlbaf, 1);
         assert_eq!(id.format, 1);
-        assert_eq!(id.lba_shift(), 12);
-        assert_eq!(id.lba_size(), 4096);
-        assert_eq!(id.capacity_sectors(), 0x10_0000 * 8);
         assert_eq!(id.rp, 2);
+        let g = id.classify(CSI_NVM, MAX_LBA).map_err(|_| EINVAL)?;
+        assert_eq!(g.lba_shift(), 12);
+        assert_eq!(g.lba_size(), 4096);
+        assert_eq!(g.capacity_sectors(), 0x10_0000 * 8);
 
-        let id = IdNs::parse(&ns(1000, 0, &[(0, 9), (0, 12)])?)?;
-        assert_eq!(id.lba_size(), 512);
-        assert_eq!(id.capacity_sectors(), 1000);
+        let g = geometry(&ns(1000, 0, &[(0, 9), (0, 12)])?)?.map_err(|_| EINVAL)?;
+        assert_eq!(g.lba_size(), 512);
+        assert_eq!(g.capacity_sectors(), 1000);
 
         // Bits 4 (extended metadata) and 7 of FLBAS are not part of the index.
         let id = IdNs::parse(&ns(8, 0x90, &[(0, 16)])?)?;
         assert_eq!(id.format, 0);
-        assert_eq!(id.capacity_sectors(), 8 * 128);
+        let g = id.classify(CSI_NVM, 65536).map_err(|_| EINVAL)?;
+        assert_eq!(g.capacity_sectors(), 8 * 128);
         Ok(())
     }
 
@@ -607,58 +753,182 @@ mod tests {
         formats[17] = (0, 12);
         let id = IdNs::parse(&ns(64, 0x21, &formats)?)?;
         assert_eq!(id.format, 17);
-        assert_eq!(id.lba_shift(), 12);
+        assert_eq!(id.lbads, 12);
 
         // 17 formats (NLBAF 16): the upper bits count too.
         let mut formats = [(0u16, 9u8); 17];
         formats[16] = (0, 13);
         let id = IdNs::parse(&ns(64, 0x20, &formats)?)?;
         assert_eq!(id.format, 16);
-        assert_eq!(id.lba_shift(), 13);
+        assert_eq!(id.lbads, 13);
 
         // 16 formats or fewer: bits 6:5 are ignored.
         let id = IdNs::parse(&ns(64, 0x21, &[(0, 9), (0, 12), (0, 9), (0, 9)])?)?;
         assert_eq!(id.format, 1);
-        assert_eq!(id.lba_shift(), 12);
+        assert_eq!(id.lbads, 12);
 
         // 64 formats, the last one.
         let mut formats = [(0u16, 9u8); 64];
         formats[63] = (0, 12);
         let id = IdNs::parse(&ns(64, 0x6f, &formats)?)?;
         assert_eq!(id.format, 63);
-        assert_eq!(id.lba_shift(), 12);
+        assert_eq!(id.lbads, 12);
         Ok(())
     }
 
     #[test]
-    fn namespace_rejects() -> Result {
-        // Inactive namespace (all zeroes) and empty namespace.
-        assert_eq!(IdNs::parse(&buffer()?), Err(EINVAL));
-        assert_eq!(IdNs::parse(&ns(0, 0, &[(0, 9)])?), Err(EINVAL));
-        // Short buffer.
+    fn namespace_classify() -> Result {
+        // Short buffer: not even parsed.
         assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 9)])?[..100]), Err(EINVAL));
+        // Inactive namespace (all zeroes) and empty namespace.
+        assert_eq!(geometry(&buffer()?)?, Err(Unusable::ZeroSize));
+        assert_eq!(geometry(&ns(0, 0, &[(0, 9)])?)?, Err(Unusable::ZeroSize));
         // Format index beyond the formats listed.
-        assert_eq!(IdNs::parse(&ns(8, 2, &[(0, 9), (0, 12)])?), Err(EINVAL));
+        let bad = Unusable::Format {
+            flbas: 2,
+            format: 2,
+            formats: 2,
+        };
+        assert_eq!(geometry(&ns(8, 2, &[(0, 9), (0, 12)])?)?, Err(bad));
         let formats = [(0u16, 9u8); 17];
-        assert_eq!(IdNs::parse(&ns(8, 0x21, &formats)?), Err(EINVAL));
+        let bad = Unusable::Format {
+            flbas: 0x21,
+            format: 17,
+            formats: 17,
+        };
+        assert_eq!(geometry(&ns(8, 0x21, &formats)?)?, Err(bad));
         // More formats than the structure holds.
         let mut b = ns(8, 0, &[(0, 9)])?;
         b[25] = 64;
-        assert_eq!(IdNs::parse(&b), Err(EINVAL));
-        // Block sizes out of range.
-        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 8)])?), Err(EINVAL));
-        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 17)])?), Err(EINVAL));
-        assert_eq!(IdNs::parse(&ns(8, 0, &[(0, 0)])?), Err(EINVAL));
+        assert!(matches!(
+            geometry(&b)?,
+            Err(Unusable::Format { formats: 65, .. })
+        ));
         // Metadata.
-        assert_eq!(IdNs::parse(&ns(8, 0, &[(8, 9)])?), Err(EOPNOTSUPP));
+        assert_eq!(geometry(&ns(8, 0, &[(8, 9)])?)?, Err(Unusable::Metadata));
         assert_eq!(
-            IdNs::parse(&ns(8, 1, &[(0, 9), (64, 12)])?),
-            Err(EOPNOTSUPP)
+            geometry(&ns(8, 1, &[(0, 9), (64, 12)])?)?,
+            Err(Unusable::Metadata)
+        );
+        // Block sizes the block layer refuses: below 512 bytes, above its maximum.
+        for lbads in [0u8, 8, 13, 16, 17, 63, 64, 200] {
+            assert_eq!(
+                geometry(&ns(8, 0, &[(0, lbads)])?)?,
+                Err(Unusable::LbaSize { lbads })
+            );
+        }
+        // The maximum is the caller's.
+        let id = IdNs::parse(&ns(8, 0, &[(0, 16)])?)?;
+        assert!(id.classify(CSI_NVM, 65536).is_ok());
+        assert_eq!(
+            id.classify(CSI_NVM, 32768),
+            Err(Unusable::LbaSize { lbads: 16 })
         );
         // A size that overflows in 512-byte sectors.
-        assert_eq!(IdNs::parse(&ns(u64::MAX >> 2, 0, &[(0, 12)])?), Err(EINVAL));
-        assert!(IdNs::parse(&ns(u64::MAX >> 3, 0, &[(0, 12)])?).is_ok());
-        assert!(IdNs::parse(&ns(u64::MAX, 0, &[(0, 9)])?).is_ok());
+        assert_eq!(
+            geometry(&ns(u64::MAX >> 2, 0, &[(0, 12)])?)?,
+            Err(Unusable::TooLarge)
+        );
+        assert!(geometry(&ns(u64::MAX >> 3, 0, &[(0, 12)])?)?.is_ok());
+        assert!(geometry(&ns(u64::MAX, 0, &[(0, 9)])?)?.is_ok());
+        // Another command set.
+        let id = IdNs::parse(&ns(8, 0, &[(0, 9)])?)?;
+        assert_eq!(
+            id.classify(2, MAX_LBA),
+            Err(Unusable::CommandSet { csi: 2 })
+        );
+        // The first reason wins: zero size before metadata, metadata before the command set.
+        let id = IdNs::parse(&ns(0, 0, &[(8, 9)])?)?;
+        assert_eq!(id.classify(2, MAX_LBA), Err(Unusable::ZeroSize));
+        let id = IdNs::parse(&ns(8, 0, &[(8, 9)])?)?;
+        assert_eq!(id.classify(2, MAX_LBA), Err(Unusable::Metadata));
+        Ok(())
+    }
+
+    #[test]
+    fn namespace_reasons() -> Result {
+        let says = |why: Unusable, want: &str| -> Result {
+            let text = kernel::str::CString::try_from_fmt(fmt!("{}", why))?;
+            assert_eq!(text.to_bytes(), want.as_bytes());
+            Ok(())
+        };
+        says(Unusable::ZeroSize, "its size is zero")?;
+        says(
+            Unusable::Format {
+                flbas: 0x21,
+                format: 17,
+                formats: 17,
+            },
+            "its FLBAS 0x21 names LBA format 17 of 17",
+        )?;
+        says(Unusable::Metadata, "its LBA format carries metadata")?;
+        says(
+            Unusable::LbaSize { lbads: 13 },
+            "its LBA size 8192 is not supported by the block layer",
+        )?;
+        says(
+            Unusable::LbaSize { lbads: 64 },
+            "its LBA size 2^64 is not supported by the block layer",
+        )?;
+        says(
+            Unusable::CommandSet { csi: 2 },
+            "its command set 2 is not NVM",
+        )?;
+        Ok(())
+    }
+
+    /// Returns a Namespace Identification Descriptor list of `descs`, each `(type, value)`.
+    fn descriptors(descs: &[(u8, &[u8])]) -> Result<KVec<u8>> {
+        let mut b = buffer()?;
+        let mut at = 0;
+        for (nidt, value) in descs {
+            b[at] = *nidt;
+            b[at + 1] = u8::try_from(value.len()).unwrap_or(0);
+            put(&mut b, at + 4, value);
+            at += 4 + value.len();
+        }
+        Ok(b)
+    }
+
+    #[test]
+    fn namespace_command_set() -> Result {
+        let eui = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let uuid = [0xaau8; 16];
+        // After other descriptors.
+        let b = descriptors(&[(1, &eui), (3, &uuid), (NIDT_CSI, &[2])])?;
+        assert_eq!(command_set(&b), Ok(2));
+        assert_eq!(command_set(&descriptors(&[(NIDT_CSI, &[0])])?), Ok(CSI_NVM));
+        // None: the NVM command set.
+        assert_eq!(command_set(&descriptors(&[(1, &eui)])?), Ok(CSI_NVM));
+        assert_eq!(command_set(&buffer()?), Ok(CSI_NVM));
+        // A type of zero ends the list.
+        let b = descriptors(&[(1, &eui), (0, &[]), (NIDT_CSI, &[2])])?;
+        assert_eq!(command_set(&b), Ok(CSI_NVM));
+        // A CSI descriptor of the wrong length is not one.
+        let b = descriptors(&[(NIDT_CSI, &[2, 2]), (NIDT_CSI, &[3])])?;
+        assert_eq!(command_set(&b), Ok(3));
+        // A descriptor running past the end of the data ends the list.
+        let mut b = buffer()?;
+        b[4088] = 1;
+        b[4089] = 16;
+        assert_eq!(command_set(&b), Ok(CSI_NVM));
+        let mut b = buffer()?;
+        b[4090] = NIDT_CSI;
+        b[4091] = 1;
+        assert_eq!(command_set(&b), Ok(CSI_NVM));
+        // A CSI in the last byte: 15 descriptors of 259 bytes and one of 206 lead to it.
+        let mut descs = KVec::new();
+        for _ in 0..15 {
+            descs.push((2u8, &[0u8; 255][..]), GFP_KERNEL)?;
+        }
+        descs.push((2u8, &[0u8; 202][..]), GFP_KERNEL)?;
+        let mut b = descriptors(&descs)?;
+        b[4091] = NIDT_CSI;
+        b[4092] = 1;
+        b[4095] = 2;
+        assert_eq!(command_set(&b), Ok(2));
+        // Short buffer.
+        assert_eq!(command_set(&b[..4095]), Err(EINVAL));
         Ok(())
     }
 

@@ -224,6 +224,21 @@ impl CAP {
         u32::from(u16::from(self.mqes())) + 1
     }
 
+    /// Returns the depth of the I/O queues for `wanted` entries (the `io_queue_depth`
+    /// parameter): at most what the controller supports, `CAP.MQES + 1`.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `CAP.MQES` is 0, which the specification forbids (a queue needs two
+    /// entries), or if `wanted` is below 2.
+    pub(crate) fn io_queue_depth(self, wanted: u32) -> Result<u32> {
+        let max = self.max_queue_entries();
+        if max < 2 || wanted < 2 {
+            return Err(EINVAL);
+        }
+        Ok(wanted.min(max))
+    }
+
     /// Returns how long to wait for `CSTS.RDY` to follow `CC.EN`, in milliseconds.
     ///
     /// A controller reporting `CAP.TO` as 0 still gets one unit (500 ms).
@@ -393,6 +408,28 @@ mod tests {
         assert_eq!(cap.mpsmax(), 0xf);
         assert_eq!(CAP::from_raw(0xff << 37).css(), 0xff);
         assert_eq!(CAP::from_raw(3 << 17).ams(), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn cap_io_queue_depth() -> Result {
+        // QEMU's MQES 2047: the parameter wins.
+        assert_eq!(CAP::from_raw(QEMU_CAP).io_queue_depth(1024), Ok(1024));
+        assert_eq!(CAP::from_raw(QEMU_CAP).io_queue_depth(4095), Ok(2048));
+        // Small MQES values (0's based) win over the parameter.
+        assert_eq!(CAP::from_raw(1).io_queue_depth(1024), Ok(2));
+        assert_eq!(CAP::from_raw(30).io_queue_depth(1024), Ok(31));
+        assert_eq!(CAP::from_raw(31).io_queue_depth(1024), Ok(32));
+        assert_eq!(CAP::from_raw(0xffff).io_queue_depth(1024), Ok(1024));
+        assert_eq!(CAP::from_raw(0xffff).io_queue_depth(4095), Ok(4095));
+        assert_eq!(CAP::from_raw(30).io_queue_depth(2), Ok(2));
+        // MQES 0 is invalid, and so is a queue of fewer than two entries.
+        assert_eq!(CAP::from_raw(0).io_queue_depth(1024), Err(EINVAL));
+        assert_eq!(
+            CAP::from_raw(QEMU_CAP & !0xffff).io_queue_depth(1024),
+            Err(EINVAL)
+        );
+        assert_eq!(CAP::from_raw(QEMU_CAP).io_queue_depth(1), Err(EINVAL));
         Ok(())
     }
 
