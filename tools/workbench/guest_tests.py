@@ -40,6 +40,10 @@ def guest_tests(build, verify_size):
     for drv in ("rnvme", "cnvme"):
         if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             tests.append(vm.Test(f"stale-completion-{drv}", ["tests/guest/stale-completion.sh", drv, "2"], 180))
+    # Module parameters out of range refuse the load with a message; the limits serve I/O.
+    for drv in IO_DRIVERS:
+        if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
+            tests.append(vm.Test(f"params-{drv}", ["tests/guest/params.sh", drv, "2"], 300))
     # On a kernel with kmemleak (the debug variant), a leak scan after all that.
     kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the
