@@ -5,8 +5,9 @@ test, then "N passed, N failed". Exit status 1 if anything failed.
 
 Tests: lint gates and the compile-fail snippets on the host, guest tests (tests/guest/*.sh, one definition
 parametrised by driver) in one boot (and a second boot with swiotlb=force for
-the cross-driver tests), and every KUnit suite that ran in those
-boots, parsed with the kernel's own tools/testing/kunit/kunit.py.
+the cross-driver tests, a third one with controller variants), and every KUnit
+suite that ran in those boots, parsed with the kernel's own
+tools/testing/kunit/kunit.py.
 """
 
 import argparse
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from workbench import vm
 from workbench.compile_fail import compile_fail
-from workbench.guest_tests import DEBUG_TESTS, SWIOTLB_CMDLINE, guest_tests, swiotlb_tests
+from workbench.guest_tests import (DEBUG_TESTS, SWIOTLB_CMDLINE, guest_tests, swiotlb_tests,
+                                   variant_controllers, variant_tests)
 from workbench.lint import lint_gates
 from workbench.testrun import Report, boot
 
@@ -41,13 +43,26 @@ def main():
         lint_gates(rep, args.build)
         compile_fail(rep, args.build)
 
-    boot(rep, args.build, args.run_dir, guest_tests(args.build, args.verify_size), args.only)
+    def selected(tests):
+        return [t for t in tests if not args.only or re.search(args.only, t.name)]
+
+    # The first boot runs the KUnit suites too: with --only, only if one of its
+    # guest tests is selected.
+    tests = guest_tests(args.build, args.verify_size)
+    if selected(tests):
+        boot(rep, args.build, args.run_dir, tests, args.only)
     # A second boot of the same kernel in which every DMA mapping bounces (its
     # KUnit suites are those of the first boot, not counted again).
-    bounced = [t for t in swiotlb_tests(args.build) if not args.only or re.search(args.only, t.name)]
+    bounced = selected(swiotlb_tests(args.build))
     if bounced:
         boot(rep, args.build, args.run_dir.with_name(args.run_dir.name + "-swiotlb"), bounced,
              prefix="swiotlb: ", cmdline=SWIOTLB_CMDLINE, kunit=False)
+    # A third one with controller variants (MSI-X vectors, transfer sizes,
+    # several namespaces), each served by upstream nvme and by our drivers.
+    variants = selected(variant_tests(args.build))
+    if variants:
+        boot(rep, args.build, args.run_dir.with_name(args.run_dir.name + "-variants"), variants,
+             prefix="variants: ", kunit=False, controllers=variant_controllers())
     if args.debug_build:
         # The same tests on the debug kernel (KASAN, lockdep, DMA-API debug,
         # kmemleak, might_sleep checks), less the long data-verification ones.

@@ -74,3 +74,39 @@ def swiotlb_tests(build):
 
 # Guest tests that also run on the debug kernel.
 DEBUG_TESTS = r"^(kunit-modules|bringup-|cross-driver-|bind-cycles-|poll-queues-|timeout-|kmemleak)"
+
+
+# The controllers of the variants boot, by name: controller i of the boot is
+# VARIANTS[i]. Each is served by upstream nvme, rnvme and cnvme in turn.
+VARIANTS = (
+    # One MSI-X vector for the admin queue and the only I/O queue.
+    ("msix1", vm.Controller(size=64 << 20, max_ioqpairs=1, msix_qsize=1)),
+    # Two vectors for the admin queue and more I/O queues than are left.
+    ("msix2", vm.Controller(size=64 << 20, max_ioqpairs=4, msix_qsize=2)),
+    # No transfer size limit, and the smallest one (8 KiB).
+    ("mdts0", vm.Controller(size=64 << 20, mdts=0)),
+    ("mdts1", vm.Controller(size=64 << 20, mdts=1)),
+    # Namespace identifiers with gaps, both block sizes, one namespace with
+    # metadata (which our drivers skip), a tiny one and one of 8193 sectors.
+    ("namespaces", vm.Controller(namespaces=[
+        vm.Namespace(nsid=1, size=64 << 20, lba_size=512),
+        vm.Namespace(nsid=3, size=64 << 20, lba_size=4096),
+        vm.Namespace(nsid=4, size=16 << 20, lba_size=512, ms=8),
+        vm.Namespace(nsid=6, size=1 << 20, lba_size=4096),
+        vm.Namespace(nsid=7, size=(4 << 20) + 512, lba_size=512),
+    ])),
+)
+
+
+def variant_controllers():
+    return [c for _, c in VARIANTS]
+
+
+def variant_tests(build, verify_size="16M"):
+    """The guest tests of the variants boot: each variant's controller served
+    by upstream nvme (the reference, verified alone), then by each of our
+    drivers, compared with upstream's namespaces and verified."""
+    drivers = ["nvme"] + [drv for drv in IO_DRIVERS
+                          if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
+    return [vm.Test(f"variant-{drv}-{name}", ["tests/guest/variant.sh", drv, str(i), verify_size], 180)
+            for i, (name, _) in enumerate(VARIANTS) for drv in drivers]

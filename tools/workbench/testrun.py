@@ -33,15 +33,21 @@ class Report:
         print(f"SKIP {name}: {why}", flush=True)
 
 
-def boot(rep, build, run_dir, tests, only=None, prefix="", cmdline="", kunit=True):
-    """Boot one guest of `build` with our controllers, and `cmdline` added to
-    the kernel command line, and run `tests` in it (those whose name matches
-    `only`), then parse its KUnit results unless `kunit` is false."""
-    # 0, 1: bring-up and the upstream driver's verify job; 2, 3: identical small
-    # controllers for the I/O tests over whole namespaces.
+def default_controllers():
+    """The controllers of the test boots: 0, 1 for bring-up and the upstream
+    driver's verify job; 2, 3 identical small ones for the I/O tests over
+    whole namespaces."""
     ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
     ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
-    guest = vm.Guest(build, run_dir, ctrls)
+    return ctrls
+
+
+def boot(rep, build, run_dir, tests, only=None, prefix="", cmdline="", kunit=True, controllers=None):
+    """Boot one guest of `build` with `controllers` (default_controllers() if
+    None), and `cmdline` added to the kernel command line, and run `tests` in
+    it (those whose name matches `only`), then parse its KUnit results unless
+    `kunit` is false."""
+    guest = vm.Guest(build, run_dir, controllers if controllers is not None else default_controllers())
     if only:
         tests = [t for t in tests if re.search(only, t.name)]
     print(f"rnvme: booting the {prefix or 'test '}guest of {build} ({len(tests)} guest tests, "

@@ -30,13 +30,27 @@ ROOT_PORT_SLOT0 = 0x10
 
 
 @dataclass
+class Namespace:
+    """One namespace of a controller, with its own backing image."""
+    nsid: int = 1
+    size: int = 1 << 30  # bytes of data, a multiple of lba_size
+    lba_size: int = 512
+    ms: int = 0  # metadata bytes per block (separate buffer): the image holds them after the data
+
+
+@dataclass
 class Controller:
     """One emulated NVMe controller on its own hot-pluggable root port."""
     backend: str = "file"  # "file" (sparse file on tmpfs) or "null" (null-co, reads zeroes)
-    size: int = 1 << 30
-    lba_size: int = 512
+    size: int = 1 << 30  # of the default namespace (nsid 1)
+    lba_size: int = 512  # of the default namespace (nsid 1)
     max_ioqpairs: int = 0  # 0: QEMU's default
-    mdts: int = 0  # 0: QEMU's default (7 = 512 KiB)
+    mdts: int = None  # None: QEMU's default (7 = 512 KiB); 0: no limit
+    msix_qsize: int = 0  # MSI-X vectors; 0: QEMU's default (65)
+    namespaces: list = None  # of Namespace; None: one of size and lba_size, nsid 1
+
+    def ns_list(self):
+        return self.namespaces or [Namespace(1, self.size, self.lba_size)]
 
 
 @dataclass
@@ -143,24 +157,32 @@ class Guest:
     def _controller_args(self, i, c, img_dir):
         args = ["-device", f"pcie-root-port,id=rp{i},bus=pcie.0,chassis={i + 1},"
                 f"slot={i + 1},addr={ROOT_PORT_SLOT0 + i:#x}"]
-        if c.backend == "null":
-            args += ["-blockdev", f"driver=null-co,node-name=blk{i},size={c.size},read-zeroes=on"]
-        else:
-            img = Path(img_dir) / f"ctrl{i}.img"
-            with open(img, "wb") as f:
-                f.truncate(c.size)
-            self.images.append(img)
-            args += ["-blockdev", f"driver=file,node-name=f{i},filename={img}",
-                     "-blockdev", f"driver=raw,node-name=blk{i},file=f{i}"]
         dev = f"nvme,id=nvme{i},serial=rnvme-ctrl{i},bus=rp{i}"
         if c.max_ioqpairs:
             dev += f",max_ioqpairs={c.max_ioqpairs}"
-        if c.mdts:
+        if c.mdts is not None:
             dev += f",mdts={c.mdts}"
-        args += ["-device", dev,
-                 "-device", f"nvme-ns,drive=blk{i},nsid=1,bus=nvme{i},"
-                 f"logical_block_size={c.lba_size},physical_block_size={c.lba_size}"]
-        return args
+        if c.msix_qsize:
+            dev += f",msix_qsize={c.msix_qsize}"
+        nss = []
+        for ns in c.ns_list():
+            # Namespace 1 keeps the names of the single-namespace controller.
+            sfx = "" if ns.nsid == 1 else f"n{ns.nsid}"
+            # QEMU counts size / (lba_size + ms) blocks, their metadata after the data.
+            size = ns.size // ns.lba_size * (ns.lba_size + ns.ms)
+            if c.backend == "null":
+                args += ["-blockdev", f"driver=null-co,node-name=blk{i}{sfx},size={size},read-zeroes=on"]
+            else:
+                img = Path(img_dir) / f"ctrl{i}{sfx}.img"
+                with open(img, "wb") as f:
+                    f.truncate(size)
+                self.images.append(img)
+                args += ["-blockdev", f"driver=file,node-name=f{i}{sfx},filename={img}",
+                         "-blockdev", f"driver=raw,node-name=blk{i}{sfx},file=f{i}{sfx}"]
+            nss += ["-device", f"nvme-ns,drive=blk{i}{sfx},nsid={ns.nsid},bus=nvme{i},"
+                    f"logical_block_size={ns.lba_size},physical_block_size={ns.lba_size}"
+                    + (f",ms={ns.ms}" if ns.ms else "")]
+        return args + ["-device", dev] + nss
 
     def _write_plan(self, tests):
         lines = [
