@@ -674,6 +674,26 @@ impl<'a> Admin<'a> {
         parse(&state.copy)
     }
 
+    /// Enables Advanced Command Retry (Host Behavior Support, ACRE): the controller may then
+    /// ask, in a failed command's completion, for a delay before the command is retried.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Admin::execute`].
+    pub(crate) fn enable_retry_delays(&self) -> Result {
+        let mut guard = self.queue.state.lock();
+        let state = &mut *guard;
+        state.copy.fill(0);
+        // ACRE, the first byte of the data structure; the rest stays zero.
+        if let Some(acre) = state.copy.first_mut() {
+            *acre = 1;
+        }
+        // PANIC: both buffers are `IDENTIFY_SIZE` bytes long, by the type invariant.
+        state.data.copy_from_slice(&state.copy);
+        let cmd = Command::set_host_behavior(state.data.dma_address());
+        self.execute_locked(state, cmd).map(|_| ())
+    }
+
     /// Returns the controller's Identify Controller data.
     ///
     /// # Errors

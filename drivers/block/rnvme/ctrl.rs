@@ -152,6 +152,9 @@ impl<'bound> Controller<'bound> {
                 },
                 instance,
                 id: Self::identify(pdev, &admin)?,
+                _: {
+                    Self::enable_retry_delays(pdev, &admin, id);
+                },
                 max_transfer: id.max_transfer_bytes(admin.min_page_size()),
                 namespaces: Self::scan_namespaces(pdev, &admin, *instance)?,
                 io_queues: Self::request_io_queues(pdev, &admin)?,
@@ -223,6 +226,21 @@ impl Controller<'_> {
             yes_no(id.supports_sgls())
         );
         Ok(id)
+    }
+
+    /// Lets the controller ask for delays before retries (`CRD` in a completion, the delays
+    /// being its `CRDT`), if it has delays to ask for, as nvme-pci does. Without it, which is
+    /// reported, retries go at once.
+    fn enable_retry_delays(pdev: &pci::Device<Bound>, admin: &AdminPath<'_>, id: &IdCtrl) {
+        if id.crdt[0] == 0 {
+            return;
+        }
+        if let Err(e) = admin
+            .commands()
+            .and_then(|admin| admin.enable_retry_delays())
+        {
+            dev_warn!(pdev, "cannot enable command retry delays: {:?}\n", e);
+        }
     }
 
     /// Identifies the active namespaces and logs each one the driver serves by the name its
@@ -481,7 +499,7 @@ impl<'bound> Controller<'bound> {
             GFP_KERNEL,
         )
         .inspect_err(|e| dev_err!(pdev, "no tag set: {:?}\n", e))?;
-        let path = IoPath::create(pdev, admin, tagset, &layout, depth, dbbuf.clone())?;
+        let path = IoPath::create(pdev, admin, tagset, &layout, depth, id.crdt, dbbuf.clone())?;
         let irqs = vectors
             .register_all(flags, c"rnvme", |vector| {
                 Ok(QueueIrq::new(path.clone(), vector))

@@ -128,6 +128,7 @@ use crate::{
             Command,
             Completion,
             CqEntry,
+            Disposition,
             SqEntry,
             Status,
             CQE_STATUS_DWORD, //
@@ -148,6 +149,7 @@ use crate::{
             SqTail, //
         }, //
     }, //
+    params,
 };
 
 #[cfg(CONFIG_RNVME_COMPLETION_INJECT)]
@@ -186,6 +188,8 @@ pub(crate) struct RqOwner {
     /// The PRP list page of the request in flight, if its data needs one; freed when the
     /// request is taken back from the controller ([`release`]).
     prp_list: Option<PoolBlock>,
+    /// How often the request was retried after an error; reset when it ends.
+    retries: u8,
 }
 
 /// How the hardware queues are split between interrupts and polling: the driver data of the
@@ -229,6 +233,9 @@ pub(crate) struct IoState {
     _dbbuf: Option<Arc<DbBuf>>,
     /// The PRP list pages of the requests that need one.
     prp_lists: Arc<DmaPool>,
+    /// The controller's Command Retry Delay Times (Identify Controller), for the retries
+    /// whose completion asks for a delay.
+    crdt: [u16; 3],
     /// Set once the controller was disabled after a failure: no command is queued any more.
     dead: Atomic<bool>,
 }
@@ -494,7 +501,13 @@ fn refuse(
     err: Error,
 ) -> Result<(), (OwnedRequest<IoOps>, Error)> {
     match release(rq, dev) {
-        Ok(rq) => Err((rq, err)),
+        Ok(mut rq) => {
+            // blk-mq tries again later after these, and ends the request after the others.
+            if err != EBUSY && err != ENOMEM {
+                forget_retries(&mut rq);
+            }
+            Err((rq, err))
+        }
         Err(_) => Ok(()),
     }
 }
@@ -785,13 +798,39 @@ impl IoQueue {
         }
         // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request stays in
         // flight.
-        let Ok(rq) = release(rq, bar.device().as_ref()) else {
+        let Ok(mut rq) = release(rq, bar.device().as_ref()) else {
             return;
         };
-        match (status.blk_status().to_result(), batch) {
-            (Ok(()), Some(batch)) => batch.end_ok(rq),
-            (status, _) => rq.end(status),
+        if status.is_success() {
+            forget_retries(&mut rq);
+            match batch {
+                Some(batch) => batch.end_ok(rq),
+                None => rq.end(Ok(())),
+            }
+            return;
         }
+        let retries = rq.owner_data().retries;
+        let max = params::max_retries();
+        match status.disposition(retries, max, rq.may_retry(), &self.state.crdt) {
+            Disposition::Retry(ms) => {
+                rq.owner_data().retries = retries + 1;
+                rq.requeue(Delta::from_millis(ms.into()));
+            }
+            Disposition::End(outcome) => {
+                forget_retries(&mut rq);
+                rq.end(outcome.to_result());
+            }
+        }
+    }
+}
+
+/// Resets the retry count of a request that ends, or that blk-mq will end, so that its next
+/// use starts with none.
+#[inline(always)]
+fn forget_retries(rq: &mut OwnedRequest<IoOps>) {
+    let owner = rq.owner_data();
+    if owner.retries != 0 {
+        owner.retries = 0;
     }
 }
 
@@ -899,6 +938,7 @@ impl IoPath {
         tagset: Arc<TagSet<IoOps>>,
         layout: &QueueLayout,
         depth: u32,
+        crdt: [u16; 3],
         dbbuf: Option<Arc<DbBuf>>,
     ) -> Result<Arc<Self>> {
         let cap = admin.cap();
@@ -913,6 +953,7 @@ impl IoPath {
                 page: admin.page_size(),
                 _dbbuf: dbbuf.clone(),
                 prp_lists,
+                crdt,
                 dead: Atomic::new(false),
             },
             GFP_KERNEL,

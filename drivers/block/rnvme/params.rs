@@ -55,3 +55,9 @@ pub(crate) fn poll_queues() -> u32 {
 pub(crate) fn io_queue_depth() -> u32 {
     module_parameters::io_queue_depth.value()
 }
+
+/// Returns the `max_retries` module parameter: how often a command that failed with an error
+/// worth retrying is tried again.
+pub(crate) fn max_retries() -> u8 {
+    module_parameters::max_retries.value()
+}

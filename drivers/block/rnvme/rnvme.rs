@@ -67,5 +67,9 @@ module! {
             default: 1024,
             description: "Entries of each I/O queue, 2 to 4095; at most what the controller supports (CAP.MQES + 1)",
         },
+        max_retries: u8 {
+            default: 5,
+            description: "Max number of retries a command may have: after an error the controller did not mark Do Not Retry",
+        },
     },
 }

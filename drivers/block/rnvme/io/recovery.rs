@@ -130,7 +130,8 @@ impl IoQueue {
         for rq in side.taker.take_all() {
             // Cannot fail: mapped in `queue_rq` for this device. Were it not, the request
             // stays in flight.
-            if let Ok(rq) = super::release(rq, dev) {
+            if let Ok(mut rq) = super::release(rq, dev) {
+                super::forget_retries(&mut rq);
                 rq.end(Err(EIO));
                 failed += 1;
             }

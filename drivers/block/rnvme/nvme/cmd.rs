@@ -63,6 +63,9 @@ pub(crate) const CNS_NS_DESCRIPTORS: u8 = 0x03;
 
 /// Feature identifier: Number of Queues.
 pub(crate) const FEAT_NUM_QUEUES: u8 = 0x07;
+/// Feature identifier: Host Behavior Support (a 512-byte data structure whose byte 0 is ACRE,
+/// Advanced Command Retry Enable).
+pub(crate) const FEAT_HOST_BEHAVIOR: u8 = 0x16;
 
 /// A submission queue slot as it sits in DMA memory: the 64 bytes of a [`Command`], as eight
 /// quadwords in memory (little-endian) byte order.
@@ -222,6 +225,12 @@ impl Command {
             .with_dw11(dw11)
     }
 
+    /// Returns a Set Features (Host Behavior Support) whose 512-byte data structure is at
+    /// `prp1`.
+    pub(crate) const fn set_host_behavior(prp1: u64) -> Self {
+        Self::set_features(FEAT_HOST_BEHAVIOR, 0).with_prps(prp1, 0)
+    }
+
     /// Returns a Set Features (Number of Queues) asking for `nsqr + 1` I/O submission and
     /// `ncqr + 1` I/O completion queues (both 0's based).
     ///
@@ -379,37 +388,56 @@ kernel::bitfield! {
     }
 }
 
-/// Status code type: generic command status.
-pub(crate) const SCT_GENERIC: u8 = 0x0;
-/// Status code type: command specific status.
-pub(crate) const SCT_COMMAND_SPECIFIC: u8 = 0x1;
-/// Status code type: media and data integrity errors.
-pub(crate) const SCT_MEDIA: u8 = 0x2;
-/// Status code type: path related status.
-pub(crate) const SCT_PATH: u8 = 0x3;
-
-/// Generic status: successful completion.
-pub(crate) const SC_SUCCESS: u8 = 0x00;
-/// Generic status: invalid command opcode.
-pub(crate) const SC_INVALID_OPCODE: u8 = 0x01;
-/// Generic status: invalid field in command.
-pub(crate) const SC_INVALID_FIELD: u8 = 0x02;
-/// Generic status: invalid namespace or format.
-pub(crate) const SC_INVALID_NS: u8 = 0x0b;
-/// Generic status (NVM command set): capacity exceeded.
-pub(crate) const SC_CAPACITY_EXCEEDED: u8 = 0x81;
-/// Command specific status (NVM command set): invalid protection information.
-pub(crate) const SC_INVALID_PI: u8 = 0x81;
-/// Command specific status (NVM command set): attempted write to read only range.
-pub(crate) const SC_READ_ONLY: u8 = 0x82;
-/// Media error: write fault.
-pub(crate) const SC_WRITE_FAULT: u8 = 0x80;
-/// Media error: unrecovered read error.
-pub(crate) const SC_UNRECOVERED_READ: u8 = 0x81;
-/// Media error: end-to-end guard check error.
-pub(crate) const SC_GUARD_CHECK: u8 = 0x82;
-/// Media error: end-to-end reference tag check error.
-pub(crate) const SC_REFTAG_CHECK: u8 = 0x84;
+/// Status codes by status code type (bits 10:8) and status code (7:0), the key of
+/// [`Status::blk_status`], as the NVMe 2.0 base and NVM command set specifications number them.
+mod sc {
+    /// Generic: successful completion.
+    pub(crate) const SUCCESS: u16 = 0x000;
+    /// Generic: invalid command opcode.
+    pub(crate) const INVALID_OPCODE: u16 = 0x001;
+    /// Generic: invalid field in command.
+    pub(crate) const INVALID_FIELD: u16 = 0x002;
+    /// Generic: invalid namespace or format.
+    pub(crate) const INVALID_NS: u16 = 0x00b;
+    /// Generic: command interrupted.
+    pub(crate) const CMD_INTERRUPTED: u16 = 0x021;
+    /// Generic (NVM): LBA out of range.
+    pub(crate) const LBA_RANGE: u16 = 0x080;
+    /// Generic (NVM): capacity exceeded.
+    pub(crate) const CAP_EXCEEDED: u16 = 0x081;
+    /// Generic (NVM): namespace not ready.
+    pub(crate) const NS_NOT_READY: u16 = 0x082;
+    /// Generic (NVM): reservation conflict.
+    pub(crate) const RESERVATION_CONFLICT: u16 = 0x083;
+    /// Command specific (NVM): conflicting attributes.
+    pub(crate) const BAD_ATTRIBUTES: u16 = 0x180;
+    /// Command specific (NVM): invalid protection information.
+    pub(crate) const INVALID_PI: u16 = 0x181;
+    /// Command specific (NVM): attempted write to a read only range.
+    pub(crate) const READ_ONLY: u16 = 0x182;
+    /// Command specific (zoned): too many active zones.
+    pub(crate) const ZONE_TOO_MANY_ACTIVE: u16 = 0x1bd;
+    /// Command specific (zoned): too many open zones.
+    pub(crate) const ZONE_TOO_MANY_OPEN: u16 = 0x1be;
+    /// Media: write fault.
+    pub(crate) const WRITE_FAULT: u16 = 0x280;
+    /// Media: unrecovered read error.
+    pub(crate) const READ_ERROR: u16 = 0x281;
+    /// Media: end-to-end guard check error.
+    pub(crate) const GUARD_CHECK: u16 = 0x282;
+    /// Media: end-to-end application tag check error.
+    pub(crate) const APPTAG_CHECK: u16 = 0x283;
+    /// Media: end-to-end reference tag check error.
+    pub(crate) const REFTAG_CHECK: u16 = 0x284;
+    /// Media: compare failure.
+    pub(crate) const COMPARE_FAILED: u16 = 0x285;
+    /// Media: access denied.
+    pub(crate) const ACCESS_DENIED: u16 = 0x286;
+    /// Media: deallocated or unwritten logical block.
+    pub(crate) const UNWRITTEN_BLOCK: u16 = 0x287;
+    /// Path: host pathing error.
+    pub(crate) const HOST_PATH_ERROR: u16 = 0x370;
+}
 
 /// Outcome of a request for the block layer, decided by [`Status::blk_status`].
 ///
@@ -432,6 +460,12 @@ pub(crate) enum BlkStatus {
     Target,
     /// Path or transport error; another path may succeed.
     Transport,
+    /// A reservation held by another host conflicts with the request.
+    ResvConflict,
+    /// Too many active zones.
+    ZoneActiveResource,
+    /// Too many open zones.
+    ZoneOpenResource,
 }
 
 impl BlkStatus {
@@ -447,9 +481,24 @@ impl BlkStatus {
             Self::NoSpace => Err(ENOSPC),
             Self::Target => Err(EREMOTEIO),
             Self::Transport => Err(ENOLINK),
+            Self::ResvConflict => Err(EBADE),
+            Self::ZoneActiveResource => Err(EOVERFLOW),
+            Self::ZoneOpenResource => Err(ETOOMANYREFS),
         }
     }
 }
+
+/// What to do with a request the controller completed, decided by [`Status::disposition`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// End the request with this outcome.
+    End(BlkStatus),
+    /// Dispatch the request again after this many milliseconds.
+    Retry(u32),
+}
+
+/// Unit of the controller's Command Retry Delay Times, in milliseconds.
+const CRDT_UNIT_MS: u32 = 100;
 
 impl Status {
     /// Returns the status code type.
@@ -462,36 +511,66 @@ impl Status {
         self.sc().into()
     }
 
-    /// Returns whether the command completed successfully.
-    pub(crate) fn is_success(self) -> bool {
-        self.code_type() == SCT_GENERIC && self.code() == SC_SUCCESS
+    /// Returns the status code type and status code as one key, `SCT << 8 | SC`.
+    fn key(self) -> u16 {
+        (u16::from(self.code_type()) << 8) | u16::from(self.code())
     }
 
-    /// Maps the status to the block layer's view of it.
-    ///
-    /// Choices worth knowing:
-    /// - LBA out of range is [`BlkStatus::IoErr`]: a request past the end of the namespace is a
-    ///   bug, not a full device; capacity exceeded (thin provisioning ran out) is
-    ///   [`BlkStatus::NoSpace`].
-    /// - Invalid opcode and invalid field mean the command (or an option of it) is not
-    ///   supported: [`BlkStatus::NotSupp`].
-    /// - Invalid namespace and writes to a read-only range are refused by the target:
-    ///   [`BlkStatus::Target`].
-    /// - Every path related status is [`BlkStatus::Transport`].
-    /// - Anything else, vendor specific codes included, is [`BlkStatus::IoErr`].
+    /// Returns whether the command completed successfully.
+    pub(crate) fn is_success(self) -> bool {
+        self.key() == sc::SUCCESS
+    }
+
+    /// Maps the status to the block layer's view of it, as nvme-pci (`nvme_error_status`)
+    /// does: the status code type and code decide, the Do Not Retry, More and retry delay
+    /// bits do not. Every code without an entry, vendor specific ones included, is
+    /// [`BlkStatus::IoErr`].
     pub(crate) fn blk_status(self) -> BlkStatus {
-        match (self.code_type(), self.code()) {
-            (SCT_GENERIC, SC_SUCCESS) => BlkStatus::Ok,
-            (SCT_GENERIC, SC_INVALID_OPCODE | SC_INVALID_FIELD) => BlkStatus::NotSupp,
-            (SCT_GENERIC, SC_CAPACITY_EXCEEDED) => BlkStatus::NoSpace,
-            (SCT_GENERIC, SC_INVALID_NS) => BlkStatus::Target,
-            (SCT_COMMAND_SPECIFIC, SC_INVALID_PI) => BlkStatus::Protection,
-            (SCT_COMMAND_SPECIFIC, SC_READ_ONLY) => BlkStatus::Target,
-            (SCT_MEDIA, SC_WRITE_FAULT | SC_UNRECOVERED_READ) => BlkStatus::Medium,
-            (SCT_MEDIA, SC_GUARD_CHECK..=SC_REFTAG_CHECK) => BlkStatus::Protection,
-            (SCT_PATH, _) => BlkStatus::Transport,
+        match self.key() {
+            sc::SUCCESS => BlkStatus::Ok,
+            sc::CAP_EXCEEDED => BlkStatus::NoSpace,
+            sc::LBA_RANGE | sc::CMD_INTERRUPTED | sc::NS_NOT_READY => BlkStatus::Target,
+            sc::BAD_ATTRIBUTES | sc::INVALID_OPCODE | sc::INVALID_FIELD | sc::INVALID_NS => {
+                BlkStatus::NotSupp
+            }
+            sc::WRITE_FAULT
+            | sc::READ_ERROR
+            | sc::UNWRITTEN_BLOCK
+            | sc::ACCESS_DENIED
+            | sc::READ_ONLY
+            | sc::COMPARE_FAILED => BlkStatus::Medium,
+            sc::GUARD_CHECK | sc::APPTAG_CHECK | sc::REFTAG_CHECK | sc::INVALID_PI => {
+                BlkStatus::Protection
+            }
+            sc::RESERVATION_CONFLICT => BlkStatus::ResvConflict,
+            sc::HOST_PATH_ERROR => BlkStatus::Transport,
+            sc::ZONE_TOO_MANY_ACTIVE => BlkStatus::ZoneActiveResource,
+            sc::ZONE_TOO_MANY_OPEN => BlkStatus::ZoneOpenResource,
             _ => BlkStatus::IoErr,
         }
+    }
+
+    /// Decides what becomes of a request that completed with this status after `retries`
+    /// retries: an error is retried if the controller did not say Do Not Retry, the submitter
+    /// allows retries (`may_retry`) and fewer than `max_retries` were made; the retry waits the
+    /// Command Retry Delay Time the status selects (CRD 1 to 3, `crdt` in units of 100 ms), if
+    /// any. Everything else ends with [`Status::blk_status`].
+    pub(crate) fn disposition(
+        self,
+        retries: u8,
+        max_retries: u8,
+        may_retry: bool,
+        crdt: &[u16; 3],
+    ) -> Disposition {
+        let status = self.blk_status();
+        if status == BlkStatus::Ok || self.dnr() || !may_retry || retries >= max_retries {
+            return Disposition::End(status);
+        }
+        let delay = usize::from(u8::from(self.crd()))
+            .checked_sub(1)
+            .and_then(|i| crdt.get(i))
+            .map_or(0, |&t| u32::from(t) * CRDT_UNIT_MS);
+        Disposition::Retry(delay)
     }
 }
 
@@ -776,8 +855,8 @@ mod tests {
         assert_eq!(cqe.cid(), 0xffff);
         let st = cqe.status();
         assert!(st.dnr());
-        assert_eq!(st.code_type(), SCT_GENERIC);
-        assert_eq!(st.code(), SC_INVALID_FIELD);
+        assert_eq!(st.code_type(), 0);
+        assert_eq!(st.key(), sc::INVALID_FIELD);
         assert!(!st.is_success());
 
         // Every status bit set, phase clear.
@@ -822,38 +901,112 @@ mod tests {
         assert_eq!(BlkStatus::NoSpace.to_result(), Err(ENOSPC));
         assert_eq!(BlkStatus::Target.to_result(), Err(EREMOTEIO));
         assert_eq!(BlkStatus::Transport.to_result(), Err(ENOLINK));
+        assert_eq!(BlkStatus::ResvConflict.to_result(), Err(EBADE));
+        assert_eq!(BlkStatus::ZoneActiveResource.to_result(), Err(EOVERFLOW));
+        assert_eq!(BlkStatus::ZoneOpenResource.to_result(), Err(ETOOMANYREFS));
         Ok(())
     }
 
     #[test]
     fn blk_status_mapping() -> Result {
-        assert_eq!(status(0, 0x00, false).blk_status(), BlkStatus::Ok);
-        // DNR alone does not make a success a failure.
-        assert_eq!(status(0, 0x00, true).blk_status(), BlkStatus::Ok);
-        assert_eq!(status(0, 0x01, true).blk_status(), BlkStatus::NotSupp);
-        assert_eq!(status(0, 0x02, true).blk_status(), BlkStatus::NotSupp);
-        assert_eq!(status(0, 0x04, false).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(0, 0x07, false).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(0, 0x0b, true).blk_status(), BlkStatus::Target);
-        assert_eq!(status(0, 0x80, true).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(0, 0x81, true).blk_status(), BlkStatus::NoSpace);
-        assert_eq!(status(0, 0x82, false).blk_status(), BlkStatus::IoErr);
-        // The same codes under another type mean something else.
-        assert_eq!(status(1, 0x01, true).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(1, 0x80, true).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(1, 0x81, true).blk_status(), BlkStatus::Protection);
-        assert_eq!(status(1, 0x82, true).blk_status(), BlkStatus::Target);
-        assert_eq!(status(2, 0x00, false).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(2, 0x80, false).blk_status(), BlkStatus::Medium);
-        assert_eq!(status(2, 0x81, false).blk_status(), BlkStatus::Medium);
-        assert_eq!(status(2, 0x82, false).blk_status(), BlkStatus::Protection);
-        assert_eq!(status(2, 0x83, false).blk_status(), BlkStatus::Protection);
-        assert_eq!(status(2, 0x84, false).blk_status(), BlkStatus::Protection);
-        assert_eq!(status(2, 0x85, false).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(3, 0x00, false).blk_status(), BlkStatus::Transport);
-        assert_eq!(status(3, 0x71, false).blk_status(), BlkStatus::Transport);
-        assert_eq!(status(7, 0x00, false).blk_status(), BlkStatus::IoErr);
-        assert_eq!(status(4, 0x80, false).blk_status(), BlkStatus::IoErr);
+        use BlkStatus as B;
+        // nvme-pci's table, entry by entry, by `SCT << 8 | SC`.
+        let table: [(u16, BlkStatus); 24] = [
+            (0x000, B::Ok),
+            (0x081, B::NoSpace),
+            (0x080, B::Target),
+            (0x021, B::Target),
+            (0x082, B::Target),
+            (0x180, B::NotSupp),
+            (0x001, B::NotSupp),
+            (0x002, B::NotSupp),
+            (0x00b, B::NotSupp),
+            (0x280, B::Medium),
+            (0x281, B::Medium),
+            (0x287, B::Medium),
+            (0x286, B::Medium),
+            (0x182, B::Medium),
+            (0x285, B::Medium),
+            (0x282, B::Protection),
+            (0x283, B::Protection),
+            (0x284, B::Protection),
+            (0x181, B::Protection),
+            (0x083, B::ResvConflict),
+            (0x370, B::Transport),
+            (0x1bd, B::ZoneActiveResource),
+            (0x1be, B::ZoneOpenResource),
+            // Not in the table: an I/O error.
+            (0x004, B::IoErr),
+        ];
+        for (key, want) in table {
+            for dnr in [false, true] {
+                assert_eq!(status(key >> 8, key & 0xff, dnr).blk_status(), want);
+            }
+        }
+        // The same codes under another type mean something else; no other path status, no
+        // vendor specific status, has an entry.
+        for key in [
+            0x101, 0x10b, 0x183, 0x200, 0x288, 0x300, 0x371, 0x381, 0x700, 0x7ff,
+        ] {
+            assert_eq!(status(key >> 8, key & 0xff, false).blk_status(), B::IoErr);
+        }
+        // The retry delay and More bits are not part of the key.
+        assert_eq!(Status::from_raw((3 << 11) | 0x281).blk_status(), B::Medium);
+        assert_eq!(Status::from_raw((1 << 13) | 0x000).blk_status(), B::Ok);
+        Ok(())
+    }
+
+    #[test]
+    fn retry_disposition() -> Result {
+        let crdt = [1, 20, 0xffff];
+        let read_error = status(2, 0x81, false);
+        // Retried while below the limit, ended at the limit.
+        for retries in 0..5 {
+            assert_eq!(
+                read_error.disposition(retries, 5, true, &crdt),
+                Disposition::Retry(0)
+            );
+        }
+        assert_eq!(
+            read_error.disposition(5, 5, true, &crdt),
+            Disposition::End(BlkStatus::Medium)
+        );
+        assert_eq!(
+            read_error.disposition(0, 0, true, &crdt),
+            Disposition::End(BlkStatus::Medium)
+        );
+        // Do Not Retry, or a submitter that wants no retries (failfast).
+        assert_eq!(
+            status(2, 0x81, true).disposition(0, 5, true, &crdt),
+            Disposition::End(BlkStatus::Medium)
+        );
+        assert_eq!(
+            read_error.disposition(0, 5, false, &crdt),
+            Disposition::End(BlkStatus::Medium)
+        );
+        // Success is never retried, whatever the bits say.
+        assert_eq!(
+            Status::from_raw(1 << 11).disposition(0, 5, true, &crdt),
+            Disposition::End(BlkStatus::Ok)
+        );
+        // The delay the CRD field selects, in units of 100 ms.
+        let crd = |n: u16| Status::from_raw((n << 11) | 0x281);
+        assert_eq!(
+            crd(1).disposition(0, 5, true, &crdt),
+            Disposition::Retry(100)
+        );
+        assert_eq!(
+            crd(2).disposition(0, 5, true, &crdt),
+            Disposition::Retry(2000)
+        );
+        assert_eq!(
+            crd(3).disposition(0, 5, true, &crdt),
+            Disposition::Retry(6_553_500)
+        );
+        assert_eq!(
+            crd(2).disposition(0, 5, true, &[0; 3]),
+            Disposition::Retry(0)
+        );
         Ok(())
     }
 }

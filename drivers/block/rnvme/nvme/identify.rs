@@ -86,7 +86,9 @@ struct IdCtrlData {
     mdts: u8,
     cntlid: U16,
     ver: U32,
-    _rsvd84: [u8; 172],
+    _rsvd84: [u8; 44],
+    crdt: [U16; 3],
+    _rsvd134: [u8; 122],
     oacs: U16,
     _rsvd258: [u8; 254],
     sqes: u8,
@@ -118,6 +120,8 @@ pub(crate) struct IdCtrl {
     pub(crate) cntlid: u16,
     /// Version, as in the VS register.
     pub(crate) ver: u32,
+    /// Command Retry Delay Times 1 to 3, in units of 100 ms.
+    pub(crate) crdt: [u16; 3],
     /// Optional Admin Command Support.
     pub(crate) oacs: u16,
     /// Submission Queue Entry Size: maximum (7:4) and required (3:0), as powers of two.
@@ -166,6 +170,7 @@ impl IdCtrl {
             mdts: d.mdts,
             cntlid: d.cntlid.get(),
             ver: d.ver.get(),
+            crdt: d.crdt.map(|t| t.get()),
             oacs: d.oacs.get(),
             sqes: d.sqes,
             cqes: d.cqes,
@@ -581,6 +586,7 @@ mod tests {
         b[77] = 7;
         put(&mut b, 78, &0x0102u16.to_le_bytes());
         put(&mut b, 80, &0x0001_0400u32.to_le_bytes());
+        put(&mut b, 128, &[1, 0, 0x34, 0x12, 0xff, 0xff]);
         put(&mut b, 256, &0x010au16.to_le_bytes());
         b[512] = 0x66;
         b[513] = 0x44;
@@ -627,6 +633,7 @@ mod tests {
         assert_eq!(id.mdts, 7);
         assert_eq!(id.cntlid, 0x0102);
         assert_eq!(id.ver, 0x0001_0400);
+        assert_eq!(id.crdt, [1, 0x1234, 0xffff]);
         assert_eq!(id.oacs, 0x010a);
         assert!(id.supports_dbbuf());
         assert_eq!(id.nn, 256);
