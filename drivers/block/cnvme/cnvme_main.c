@@ -26,6 +26,8 @@
  *   io.h and the checks of identify.c.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -55,20 +57,35 @@
  */
 static atomic_t cnvme_next_instance = ATOMIC_INIT(0);
 
-/* Most poll queues a controller gets. */
-#define CNVME_MAX_POLL_QUEUES	256
+/*
+ * The module parameters are read at probe time. Their .set refuses a value
+ * out of range, which makes the module load fail: a controller never runs
+ * with a silently different setting.
+ */
 
 static unsigned int poll_queues;
-module_param(poll_queues, uint, 0);
-MODULE_PARM_DESC(poll_queues,
-		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most 256 and fewer than the controller grants");
 
-/* Returns the poll_queues module parameter, capped so that queue counts cannot overflow. */
-static u32 cnvme_poll_queues(void)
+/* poll_queues: at most the number of possible CPUs, upstream nvme's rule. */
+static int poll_queues_set(const char *val, const struct kernel_param *kp)
 {
-	return min(poll_queues, CNVME_MAX_POLL_QUEUES);
+	unsigned int max = num_possible_cpus();
+	int ret;
+
+	ret = param_set_uint_minmax(val, kp, 0, max);
+	if (ret)
+		pr_err("poll_queues=%s: must be at most %u, the number of possible CPUs\n",
+		       val, max);
+	return ret;
 }
 
+static const struct kernel_param_ops poll_queues_ops = {
+	.set	= poll_queues_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(poll_queues, &poll_queues_ops, &poll_queues, 0);
+MODULE_PARM_DESC(poll_queues,
+		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most the number of possible CPUs and fewer than the controller grants");
 /**
  * struct cnvme_namespace - An active namespace the driver can use.
  * @nsid: namespace identifier.
@@ -264,7 +281,7 @@ out_free_nsids:
 static int cnvme_request_io_queues(struct cnvme_controller *c)
 {
 	struct device *dev = c->ctrl.dev;
-	u32 wanted = nr_cpu_ids + cnvme_poll_queues();
+	u32 wanted = nr_cpu_ids + poll_queues;
 	u32 nr_sq, nr_cq, granted;
 	int ret;
 
@@ -344,7 +361,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	int vectors, i, ret;
 	u32 nr_poll;
 
-	nr_poll = min(cnvme_poll_queues(), c->io_queues - 1);
+	nr_poll = min(poll_queues, c->io_queues - 1);
 	if (cnvme_id_ctrl_supports_dbbuf(&c->id))
 		dbbuf = cnvme_shadow_doorbells(c, c->io_queues);
 	vectors = pci_alloc_irq_vectors_affinity(pdev, 2,
