@@ -86,6 +86,29 @@ static const struct kernel_param_ops poll_queues_ops = {
 module_param_cb(poll_queues, &poll_queues_ops, &poll_queues, 0);
 MODULE_PARM_DESC(poll_queues,
 		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most the number of possible CPUs and fewer than the controller grants");
+
+static unsigned int io_queue_depth = CNVME_DEFAULT_IO_QUEUE_DEPTH;
+
+static int io_queue_depth_set(const char *val, const struct kernel_param *kp)
+{
+	int ret;
+
+	ret = param_set_uint_minmax(val, kp, CNVME_MIN_QUEUE_DEPTH,
+				    CNVME_MAX_IO_QUEUE_DEPTH);
+	if (ret)
+		pr_err("io_queue_depth=%s: must be between %u and %u\n", val,
+		       CNVME_MIN_QUEUE_DEPTH, CNVME_MAX_IO_QUEUE_DEPTH);
+	return ret;
+}
+
+static const struct kernel_param_ops io_queue_depth_ops = {
+	.set	= io_queue_depth_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(io_queue_depth, &io_queue_depth_ops, &io_queue_depth, 0);
+MODULE_PARM_DESC(io_queue_depth,
+		 "Number of entries of each I/O queue, 2 to 4095 (default 1024), fewer if the controller's CAP.MQES says so");
 /**
  * struct cnvme_namespace - An active namespace the driver can use.
  * @nsid: namespace identifier.
@@ -380,7 +403,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	set->ops = &cnvme_mq_ops;
 	set->nr_hw_queues = layout->irq_queues + layout->poll_queues;
 	set->nr_maps = cnvme_queue_layout_nr_maps(layout);
-	set->queue_depth = CNVME_IO_TAGS;
+	set->queue_depth = c->io.depth - 1;
 	set->cmd_size = sizeof(struct cnvme_rq);
 	set->numa_node = NUMA_NO_NODE;
 	set->driver_data = layout;
@@ -410,7 +433,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	}
 	c->nr_vectors = vectors;
 	dev_info(dev, "%u I/O queues of %u entries: %u by interrupt, %u polled; shadow doorbells %s\n",
-		 c->io.nr_queues, CNVME_IO_QUEUE_DEPTH, layout->irq_queues,
+		 c->io.nr_queues, c->io.depth, layout->irq_queues,
 		 layout->poll_queues, str_on_off(c->io.dbbuf));
 	return 0;
 
@@ -467,7 +490,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 	/*
 	 * At most CNVME_MAX_SEGMENTS pages, as rnvme: with an unaligned first
 	 * page that is CNVME_MAX_SEGMENTS + 1 PRP entries, PRP1 and the rest
-	 * in the one PRP list page of the request's tag (io.h).
+	 * in one PRP list page (io.h).
 	 */
 	size_t max_bytes = min(c->max_transfer, CNVME_MAX_SEGMENTS * page);
 	struct device *dev = &pdev->dev;
@@ -589,6 +612,16 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 NVME_CAP_MQES(cap) + 1, cnvme_cap_ready_timeout_ms(cap),
 		 NVME_CAP_STRIDE(cap), NVME_CAP_CSS(cap), NVME_CAP_MPSMIN(cap),
 		 NVME_CAP_MPSMAX(cap));
+
+	c->io.depth = cnvme_io_queue_depth(cap, io_queue_depth);
+	if (!c->io.depth) {
+		dev_err(dev, "CAP.MQES is 0: invalid\n");
+		ret = -ENODEV;
+		goto err_disable;
+	}
+	if (c->io.depth < io_queue_depth)
+		dev_info(dev, "queue depth %u: limited by CAP.MQES %llu\n",
+			 c->io.depth, NVME_CAP_MQES(cap));
 
 	/* Disables the controller and programs the admin queue. */
 	ret = cnvme_ctrl_init(&c->ctrl, dev, bar, pci_resource_len(pdev, 0), cap);
