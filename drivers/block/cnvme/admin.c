@@ -425,7 +425,7 @@ int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
  * cnvme_admin_create_cq() - Create the completion queue of a queue pair.
  * @admin: the admin queue.
  * @queue: the I/O queue pair.
- * @vector: the MSI-X vector it signals, or a negative number for a polled
+ * @vector: the interrupt vector it signals, or a negative number for a polled
  *	queue.
  *
  * Return: 0, -EINVAL if @queue is the admin queue pair, or an error of

@@ -320,7 +320,7 @@ static inline bool cnvme_io_queue_ok(u16 qid, u32 depth)
  * @qid: the queue.
  * @depth: its number of entries.
  * @prp1: its physically contiguous memory.
- * @vector: the MSI-X vector it signals.
+ * @vector: the interrupt vector it signals.
  * @irq_enabled: whether it signals the vector.
  *
  * Return: 0, or -EINVAL if @qid is 0 (the admin queue) or @depth is outside

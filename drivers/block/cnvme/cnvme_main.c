@@ -5,7 +5,8 @@
  * The driver binds to NVMe-class PCI functions (class code 0x010802), brings
  * the controller up with an admin queue, identifies it and its active
  * namespaces, negotiates the number of I/O queues, creates one I/O queue
- * pair per granted MSI-X vector, plus poll_queues poll queues, and registers
+ * pair per granted interrupt vector after the admin queue's (or one sharing
+ * the admin queue's vector), plus poll_queues poll queues, and registers
  * one disk per usable namespace.
  *
  * The files, by feature, as null_blk's:
@@ -135,8 +136,9 @@ struct cnvme_disk {
  * @disks: one disk per usable namespace.
  * @nr_disks: the number of @disks.
  * @io: the I/O queues, shared with the disks and the interrupt handlers.
- * @nr_vectors: the MSI-X vectors allocated: vector 0 (admin, polled), then
- *	one per interrupt I/O queue, each with its handler.
+ * @nr_vectors: the interrupt vectors allocated: vector 0 (admin, polled),
+ *	then one per interrupt I/O queue, each with its handler; or vector 0
+ *	alone, shared by the admin queue and I/O queue 1.
  * @ctrl: the controller, its registers and its admin queue.
  * @instance: instance number: the disks are cnvme<instance>n<nsid>.
  * @id: Identify Controller data.
@@ -323,7 +325,7 @@ static int cnvme_request_io_queues(struct cnvme_controller *c)
 	return 0;
 }
 
-/* Frees the handlers of the first @nr MSI-X vectors of @c. */
+/* Frees the handlers of the first @nr interrupt vectors of @c. */
 static void cnvme_free_irqs(struct cnvme_controller *c, struct pci_dev *pdev,
 			    int nr)
 {
@@ -367,12 +369,25 @@ err:
 	return NULL;
 }
 
+/* Returns the kind of interrupt vectors @pdev was given. */
+static const char *cnvme_irq_type(struct pci_dev *pdev)
+{
+	if (pdev->msix_enabled)
+		return "MSI-X";
+	if (pdev->msi_enabled)
+		return "MSI";
+	return "INTx";
+}
+
 /*
  * Splits the granted I/O queues between interrupts and polling (at most
  * poll_queues poll queues, at least one interrupt queue), allocates one
- * MSI-X vector per interrupt queue (after the admin queue's), creates the
- * tag set and the I/O queues, and registers the interrupt handlers. If the
- * controller supports it, the I/O queues use shadow doorbells.
+ * interrupt vector per interrupt queue after the admin queue's (MSI-X, else
+ * MSI, else INTx, as many as the function gives), creates the tag set and
+ * the I/O queues, and registers the interrupt handlers. With a single
+ * vector there is one interrupt queue, I/O queue 1, and it shares vector 0
+ * with the admin queue. If the controller supports it, the I/O queues use
+ * shadow doorbells.
  */
 static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 {
@@ -387,17 +402,21 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	nr_poll = min(poll_queues, c->io_queues - 1);
 	if (cnvme_id_ctrl_supports_dbbuf(&c->id))
 		dbbuf = cnvme_shadow_doorbells(c, c->io_queues);
-	vectors = pci_alloc_irq_vectors_affinity(pdev, 2,
+	vectors = pci_alloc_irq_vectors_affinity(pdev, 1,
 						 c->io_queues - nr_poll + 1,
-						 PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
+						 PCI_IRQ_ALL_TYPES | PCI_IRQ_AFFINITY,
 						 &affd);
 	if (vectors < 0) {
 		ret = vectors;
-		dev_err(dev, "no MSI-X vectors: %pe\n", ERR_PTR(ret));
+		dev_err(dev, "no interrupt vectors: %pe\n", ERR_PTR(ret));
 		goto err_dbbuf;
 	}
+	dev_info(dev, "%u %s interrupt vector%s%s\n", vectors,
+		 cnvme_irq_type(pdev), vectors == 1 ? "" : "s",
+		 vectors == 1 ? ": shared by the admin queue and I/O queue 1" : "");
 	layout->dev = dev;
-	layout->irq_queues = vectors - 1;
+	layout->shared_vector = vectors == 1;
+	layout->irq_queues = layout->shared_vector ? 1 : vectors - 1;
 	layout->poll_queues = nr_poll;
 
 	set->ops = &cnvme_mq_ops;
@@ -424,8 +443,11 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 			ret = request_irq(pci_irq_vector(pdev, i), cnvme_io_irq,
 					  0, "cnvme", &c->io.queues[i - 1]);
 		else
+			/* INTx may be shared with other functions. */
 			ret = request_irq(pci_irq_vector(pdev, i),
-					  cnvme_admin_irq, 0, "cnvme", &c->io);
+					  cnvme_admin_irq,
+					  pdev->msix_enabled || pdev->msi_enabled ?
+					  0 : IRQF_SHARED, "cnvme", &c->io);
 		if (ret) {
 			dev_err(dev, "cannot request interrupts: %pe\n", ERR_PTR(ret));
 			goto err_irqs;

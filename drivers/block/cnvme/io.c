@@ -401,7 +401,7 @@ static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
 }
 
 /**
- * cnvme_io_irq() - The interrupt handler of MSI-X vector i + 1.
+ * cnvme_io_irq() - The interrupt handler of vector i + 1.
  * @irq: the interrupt.
  * @data: I/O queue i, an interrupt queue.
  *
@@ -420,16 +420,21 @@ irqreturn_t cnvme_io_irq(int irq, void *data)
 }
 
 /**
- * cnvme_admin_irq() - The interrupt handler of MSI-X vector 0.
+ * cnvme_admin_irq() - The interrupt handler of vector 0.
  * @irq: the interrupt.
  * @data: the I/O queues.
  *
  * The admin queue is polled; its completions may still raise vector 0.
+ * When I/O queue 1 shares the vector, its completions are processed here.
  *
  * Return: %IRQ_HANDLED.
  */
 irqreturn_t cnvme_admin_irq(int irq, void *data)
 {
+	struct cnvme_io_queues *io = data;
+
+	if (io->layout.shared_vector)
+		cnvme_io_irq(irq, &io->queues[0]);
 	return IRQ_HANDLED;
 }
 
@@ -627,8 +632,9 @@ static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 
 /*
  * The default map gets the interrupt queues, each serving the CPUs of its
- * MSI-X vector's affinity; the poll map, if any, gets the poll queues,
- * spread evenly over the CPUs. There are no read queues.
+ * vector's affinity (or, on a shared vector 0, which has none, all CPUs);
+ * the poll map, if any, gets the poll queues, spread evenly over the CPUs.
+ * There are no read queues.
  */
 static void cnvme_map_queues(struct blk_mq_tag_set *set)
 {
@@ -639,7 +645,9 @@ static void cnvme_map_queues(struct blk_mq_tag_set *set)
 	map->queue_offset = 0;
 	map->nr_queues = layout->irq_queues;
 	/* Vector 0 is the admin queue's. */
-	if (map->nr_queues)
+	if (layout->shared_vector)
+		blk_mq_map_queues(map);
+	else if (map->nr_queues)
 		blk_mq_map_hw_queues(map, layout->dev, 1);
 	if (set->nr_maps <= HCTX_TYPE_POLL)
 		return;
@@ -666,6 +674,17 @@ const struct blk_mq_ops cnvme_mq_ops = {
 };
 
 /* The I/O queue pairs: allocated, created on the controller, deleted and freed. */
+
+/*
+ * Returns the vector @q signals: its own after the admin queue's, vector 0
+ * if it shares that, or -1 for a poll queue.
+ */
+static int io_queue_vector(const struct cnvme_io_queue *q)
+{
+	if (q->polled)
+		return -1;
+	return q->io->layout.shared_vector ? 0 : io_queue_qid(q);
+}
 
 /* Frees the memory of @q, which the controller no longer uses. */
 static void io_queue_free(struct cnvme_io_queue *q)
@@ -707,11 +726,13 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
  * @dbbuf: the shadow doorbell buffers, already handed to the controller, or
  *	NULL.
  *
- * Creates @io->layout.irq_queues + @io->layout.poll_queues queue pairs:
- * completion queue i + 1 signals MSI-X vector i + 1 for the interrupt
- * queues, whose handlers must be registered before any I/O is submitted;
- * the poll queues signal no interrupt. With @dbbuf, the queues use shadow
- * doorbells. The queues created before a failure are deleted again.
+ * Creates the pool of PRP list pages, then @io->layout.irq_queues +
+ * @io->layout.poll_queues queue pairs of @io->depth slots: completion
+ * queue i + 1 signals vector i + 1 for the interrupt queues (vector 0 if
+ * @io->layout.shared_vector), whose handlers must be registered before any
+ * I/O is submitted; the poll queues signal no interrupt. With @dbbuf, the
+ * queues use shadow doorbells. The queues created before a failure are
+ * deleted again.
  *
  * On success @io takes over @dbbuf, which cnvme_io_free() frees after the
  * queues; on failure @dbbuf stays the caller's.
@@ -759,7 +780,7 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 			if (ret)
 				goto err_free;
 		}
-		ret = cnvme_admin_create_cq(admin, &q->qp, q->polled ? -1 : qid);
+		ret = cnvme_admin_create_cq(admin, &q->qp, io_queue_vector(q));
 		if (ret)
 			goto err_create;
 		ret = cnvme_admin_create_sq(admin, &q->qp);

@@ -20,9 +20,10 @@
  *
  * Each I/O queue pair is one blk-mq hardware queue, whose driver data is the
  * struct cnvme_io_queue: hardware queue i is queue pair i + 1. The first
- * irq_queues complete by interrupt, on MSI-X vector i + 1 (vector 0 belongs
- * to the admin queue, which is polled); the others are poll queues, created
- * without an interrupt and served by blk-mq's poll map. The command
+ * irq_queues complete by interrupt, on vector i + 1 (vector 0 belongs to
+ * the admin queue, which is polled), or all on vector 0 when the function
+ * gave only that one (then irq_queues is 1); the others are poll queues,
+ * created without an interrupt and served by blk-mq's poll map. The command
  * identifier of a request is its tag and a generation bumped each time the
  * request is issued (cnvme_cid()), so that a completion meant for an earlier
  * issue of the tag, or a duplicate, is told apart and dropped.
@@ -131,8 +132,10 @@ struct cnvme_rq {
 /**
  * struct cnvme_queue_layout - How the hardware queues are split between
  *	interrupts and polling: the driver data of the tag set.
- * @dev: the PCI function, whose MSI-X vector affinities give the CPUs of
- *	each queue.
+ * @dev: the PCI function, whose vector affinities give the CPUs of each
+ *	interrupt queue.
+ * @shared_vector: whether there is only vector 0, which the one interrupt
+ *	queue shares with the admin queue: it has no affinity to map by.
  * @irq_queues: hardware queues completed by interrupts: 0 to
  *	@irq_queues - 1.
  * @poll_queues: hardware queues completed by polling: @irq_queues to
@@ -140,6 +143,7 @@ struct cnvme_rq {
  */
 struct cnvme_queue_layout {
 	struct device *dev;
+	bool shared_vector;
 	u32 irq_queues;
 	u32 poll_queues;
 };
