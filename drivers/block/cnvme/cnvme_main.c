@@ -240,13 +240,16 @@ static int cnvme_identify(struct cnvme_controller *c)
 }
 
 /*
- * Identifies the active namespaces and logs each usable one; namespaces
- * formatted with metadata are skipped with a warning.
+ * Identifies the active namespaces and logs each usable one. A namespace
+ * the driver cannot use, or that the controller fails to identify, is
+ * skipped with one warning that says why; only a controller that fails to
+ * list its namespaces fails the probe.
  */
 static int cnvme_scan_namespaces(struct cnvme_controller *c)
 {
 	struct cnvme_admin *admin = &c->ctrl.admin;
 	struct device *dev = c->ctrl.dev;
+	struct nvme_id_ns *id;
 	unsigned int nr, i;
 	u32 *nsids;
 	int ret;
@@ -254,26 +257,30 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 	ret = cnvme_admin_active_namespaces(admin, &nsids, &nr);
 	if (ret)
 		return ret;
+	id = kmalloc_obj(*id);
 	c->namespaces = kcalloc(nr, sizeof(*c->namespaces), GFP_KERNEL);
-	if (!c->namespaces) {
+	if (!id || !c->namespaces) {
 		ret = -ENOMEM;
 		dev_err(dev, "cannot store namespaces: %pe\n", ERR_PTR(ret));
-		goto out_free_nsids;
+		goto err_free_namespaces;
 	}
 	for (i = 0; i < nr; i++) {
 		struct cnvme_namespace *ns = &c->namespaces[c->nr_namespaces];
+		char reason[CNVME_NS_REASON_SIZE];
 		u32 nsid = nsids[i];
+		u8 csi;
 
-		ret = cnvme_admin_identify_namespace(admin, nsid, &ns->id);
-		if (ret == -EOPNOTSUPP) {
-			dev_warn(dev, "cnvme%un%u: skipped: its LBA format carries metadata\n",
-				 c->instance, nsid);
+		ret = cnvme_admin_identify_namespace(admin, nsid, id);
+		if (ret) {
+			dev_warn(dev, "cnvme%un%u: skipped: Identify Namespace failed: %pe\n",
+				 c->instance, nsid, ERR_PTR(ret));
 			continue;
 		}
-		if (ret) {
-			dev_err(dev, "cnvme%un%u: cannot use the namespace: %pe\n",
-				c->instance, nsid, ERR_PTR(ret));
-			goto err_free_namespaces;
+		csi = cnvme_admin_namespace_csi(admin, nsid);
+		if (!cnvme_ns_classify(id, csi, &ns->id, reason, sizeof(reason))) {
+			dev_warn(dev, "cnvme%un%u: skipped: %s\n", c->instance,
+				 nsid, reason);
+			continue;
 		}
 		ns->nsid = nsid;
 		dev_info(dev, "cnvme%un%u: %llu sectors of %u bytes (%llu MiB)\n",
@@ -283,14 +290,14 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 	}
 	if (!c->nr_namespaces)
 		dev_info(dev, "no usable namespace\n");
-	ret = 0;
-	goto out_free_nsids;
+	kfree(id);
+	kfree(nsids);
+	return 0;
 
 err_free_namespaces:
 	kfree(c->namespaces);
 	c->namespaces = NULL;
-	c->nr_namespaces = 0;
-out_free_nsids:
+	kfree(id);
 	kfree(nsids);
 	return ret;
 }
