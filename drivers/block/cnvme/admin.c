@@ -288,31 +288,45 @@ out_unlock:
  *	namespace.
  * @admin: the admin queue.
  * @nsid: the namespace.
- * @ns: where to store what the driver takes from it.
+ * @id: where to store the data; cnvme_ns_classify() says if the driver can
+ *	use the namespace.
  *
- * The caller decides what a namespace the driver cannot use means; data that
- * makes no sense is reported here, a format with metadata (-EOPNOTSUPP) is
- * left to the caller.
- *
- * Return: 0, or an error of cnvme_admin_execute() or cnvme_id_ns_parse().
+ * Return: 0, or an error of cnvme_admin_execute().
  */
 int cnvme_admin_identify_namespace(struct cnvme_admin *admin, u32 nsid,
-				   struct cnvme_ns_info *ns)
+				   struct nvme_id_ns *id)
 {
 	int ret;
 
 	mutex_lock(&admin->lock);
 	ret = admin_identify_locked(admin, NVME_ID_CNS_NS, nsid);
-	if (ret)
-		goto out_unlock;
-	ret = cnvme_id_ns_parse((const struct nvme_id_ns *)admin->copy, ns);
-	if (ret && ret != -EOPNOTSUPP)
-		dev_err(admin->dev,
-			"namespace %u: Identify Namespace data rejected (%pe): no blocks, or an LBA format outside 512 B to 64 KiB blocks\n",
-			nsid, ERR_PTR(ret));
-out_unlock:
+	if (!ret)
+		memcpy(id, admin->copy, sizeof(*id));
 	mutex_unlock(&admin->lock);
 	return ret;
+}
+
+/**
+ * cnvme_admin_namespace_csi() - Get the command set identifier of a
+ *	namespace.
+ * @admin: the admin queue.
+ * @nsid: the namespace.
+ *
+ * Asks for its Namespace Identification Descriptor list. A controller that
+ * fails the command (the list is optional before NVMe 1.3) or lists no
+ * command set identifier has the namespace in the NVM command set.
+ *
+ * Return: the command set identifier, %NVME_CSI_NVM if none was found.
+ */
+u8 cnvme_admin_namespace_csi(struct cnvme_admin *admin, u32 nsid)
+{
+	u8 csi = NVME_CSI_NVM;
+
+	mutex_lock(&admin->lock);
+	if (!admin_identify_locked(admin, NVME_ID_CNS_NS_DESC_LIST, nsid))
+		cnvme_ns_desc_csi(admin->copy, NVME_IDENTIFY_DATA_SIZE, &csi);
+	mutex_unlock(&admin->lock);
+	return csi;
 }
 
 /**
@@ -425,7 +439,7 @@ int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
  * cnvme_admin_create_cq() - Create the completion queue of a queue pair.
  * @admin: the admin queue.
  * @queue: the I/O queue pair.
- * @vector: the MSI-X vector it signals, or a negative number for a polled
+ * @vector: the interrupt vector it signals, or a negative number for a polled
  *	queue.
  *
  * Return: 0, -EINVAL if @queue is the admin queue pair, or an error of

@@ -162,7 +162,8 @@ static void cid_round_trip(struct kunit *test)
 	u32 tag;
 	u8 gen;
 
-	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+	/* The tags of a queue of the default depth. */
+	for (tag = 0; tag < CNVME_DEFAULT_IO_QUEUE_DEPTH - 1; tag++) {
 		for (gen = 0; gen < 16; gen++) {
 			u16 cid = cnvme_cid(tag, gen);
 

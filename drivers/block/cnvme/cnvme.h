@@ -51,9 +51,11 @@ struct device;
 #define CNVME_NS_LIST_MAX		(NVME_IDENTIFY_DATA_SIZE / 4)
 /* Most namespaces the driver takes from the active namespace lists. */
 #define CNVME_MAX_NAMESPACES		(4 * CNVME_NS_LIST_MAX)
-/* Logical block sizes the driver accepts, as log2: 512 bytes to 64 KiB. */
-#define CNVME_MIN_LBADS			9
-#define CNVME_MAX_LBADS			16
+/*
+ * Longest reason, with its NUL, why a namespace is skipped
+ * (cnvme_ns_classify()).
+ */
+#define CNVME_NS_REASON_SIZE		80
 
 /*
  * Controller memory page sizes the driver supports, as log2 of the size in
@@ -320,7 +322,7 @@ static inline bool cnvme_io_queue_ok(u16 qid, u32 depth)
  * @qid: the queue.
  * @depth: its number of entries.
  * @prp1: its physically contiguous memory.
- * @vector: the MSI-X vector it signals.
+ * @vector: the interrupt vector it signals.
  * @irq_enabled: whether it signals the vector.
  *
  * Return: 0, or -EINVAL if @qid is 0 (the admin queue) or @depth is outside
@@ -432,7 +434,9 @@ int cnvme_id_ctrl_check(const struct nvme_id_ctrl *id);
 size_t cnvme_id_ctrl_max_transfer_bytes(const struct nvme_id_ctrl *id,
 					unsigned int mpsmin_shift);
 size_t cnvme_id_trimmed_len(const char *s, size_t size);
-int cnvme_id_ns_parse(const struct nvme_id_ns *id, struct cnvme_ns_info *info);
+bool cnvme_ns_classify(const struct nvme_id_ns *id, u8 csi,
+		       struct cnvme_ns_info *ns, char *reason, size_t size);
+bool cnvme_ns_desc_csi(const void *data, size_t len, u8 *csi);
 int cnvme_ns_list_parse(struct cnvme_ns_list *list, const void *data,
 			size_t len);
 
@@ -500,7 +504,7 @@ static inline bool cnvme_id_ctrl_supports_sgls(const struct nvme_id_ctrl *id)
 
 /**
  * cnvme_ns_capacity_sectors() - The namespace size in 512-byte sectors.
- * @ns: the namespace, as cnvme_id_ns_parse() filled it in; it checked that
+ * @ns: the namespace, as cnvme_ns_classify() filled it in; it checked that
  *	this does not overflow.
  *
  * Return: NSZE in 512-byte units.
@@ -760,7 +764,8 @@ int cnvme_admin_execute(struct cnvme_admin *admin, struct nvme_command *cmd,
 int cnvme_admin_identify_controller(struct cnvme_admin *admin,
 				    struct nvme_id_ctrl *id);
 int cnvme_admin_identify_namespace(struct cnvme_admin *admin, u32 nsid,
-				   struct cnvme_ns_info *ns);
+				   struct nvme_id_ns *id);
+u8 cnvme_admin_namespace_csi(struct cnvme_admin *admin, u32 nsid);
 int cnvme_admin_active_namespaces(struct cnvme_admin *admin, u32 **ids,
 				  unsigned int *nr);
 int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,

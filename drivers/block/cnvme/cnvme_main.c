@@ -5,7 +5,8 @@
  * The driver binds to NVMe-class PCI functions (class code 0x010802), brings
  * the controller up with an admin queue, identifies it and its active
  * namespaces, negotiates the number of I/O queues, creates one I/O queue
- * pair per granted MSI-X vector, plus poll_queues poll queues, and registers
+ * pair per granted interrupt vector after the admin queue's (or one sharing
+ * the admin queue's vector), plus poll_queues poll queues, and registers
  * one disk per usable namespace.
  *
  * The files, by feature, as null_blk's:
@@ -25,6 +26,8 @@
  * - *_kunit.c: one KUnit suite each, testing the helpers of cnvme.h and
  *   io.h and the checks of identify.c.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/blk-mq.h>
@@ -55,20 +58,58 @@
  */
 static atomic_t cnvme_next_instance = ATOMIC_INIT(0);
 
-/* Most poll queues a controller gets. */
-#define CNVME_MAX_POLL_QUEUES	256
+/*
+ * The module parameters are read at probe time. Their .set refuses a value
+ * out of range, which makes the module load fail: a controller never runs
+ * with a silently different setting.
+ */
 
 static unsigned int poll_queues;
-module_param(poll_queues, uint, 0);
-MODULE_PARM_DESC(poll_queues,
-		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most 256 and fewer than the controller grants");
 
-/* Returns the poll_queues module parameter, capped so that queue counts cannot overflow. */
-static u32 cnvme_poll_queues(void)
+/* poll_queues: at most the number of possible CPUs, upstream nvme's rule. */
+static int poll_queues_set(const char *val, const struct kernel_param *kp)
 {
-	return min(poll_queues, CNVME_MAX_POLL_QUEUES);
+	unsigned int max = num_possible_cpus();
+	int ret;
+
+	ret = param_set_uint_minmax(val, kp, 0, max);
+	if (ret)
+		pr_err("poll_queues=%s: must be at most %u, the number of possible CPUs\n",
+		       val, max);
+	return ret;
 }
 
+static const struct kernel_param_ops poll_queues_ops = {
+	.set	= poll_queues_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(poll_queues, &poll_queues_ops, &poll_queues, 0);
+MODULE_PARM_DESC(poll_queues,
+		 "Number of I/O queues completed by polling (io_uring hipri), besides one per CPU completed by interrupts; at most the number of possible CPUs and fewer than the controller grants");
+
+static unsigned int io_queue_depth = CNVME_DEFAULT_IO_QUEUE_DEPTH;
+
+static int io_queue_depth_set(const char *val, const struct kernel_param *kp)
+{
+	int ret;
+
+	ret = param_set_uint_minmax(val, kp, CNVME_MIN_QUEUE_DEPTH,
+				    CNVME_MAX_IO_QUEUE_DEPTH);
+	if (ret)
+		pr_err("io_queue_depth=%s: must be between %u and %u\n", val,
+		       CNVME_MIN_QUEUE_DEPTH, CNVME_MAX_IO_QUEUE_DEPTH);
+	return ret;
+}
+
+static const struct kernel_param_ops io_queue_depth_ops = {
+	.set	= io_queue_depth_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(io_queue_depth, &io_queue_depth_ops, &io_queue_depth, 0);
+MODULE_PARM_DESC(io_queue_depth,
+		 "Number of entries of each I/O queue, 2 to 4095 (default 1024), fewer if the controller's CAP.MQES says so");
 /**
  * struct cnvme_namespace - An active namespace the driver can use.
  * @nsid: namespace identifier.
@@ -95,8 +136,9 @@ struct cnvme_disk {
  * @disks: one disk per usable namespace.
  * @nr_disks: the number of @disks.
  * @io: the I/O queues, shared with the disks and the interrupt handlers.
- * @nr_vectors: the MSI-X vectors allocated: vector 0 (admin, polled), then
- *	one per interrupt I/O queue, each with its handler.
+ * @nr_vectors: the interrupt vectors allocated: vector 0 (admin, polled),
+ *	then one per interrupt I/O queue, each with its handler; or vector 0
+ *	alone, shared by the admin queue and I/O queue 1.
  * @ctrl: the controller, its registers and its admin queue.
  * @instance: instance number: the disks are cnvme<instance>n<nsid>.
  * @id: Identify Controller data.
@@ -198,13 +240,16 @@ static int cnvme_identify(struct cnvme_controller *c)
 }
 
 /*
- * Identifies the active namespaces and logs each usable one; namespaces
- * formatted with metadata are skipped with a warning.
+ * Identifies the active namespaces and logs each usable one. A namespace
+ * the driver cannot use, or that the controller fails to identify, is
+ * skipped with one warning that says why; only a controller that fails to
+ * list its namespaces fails the probe.
  */
 static int cnvme_scan_namespaces(struct cnvme_controller *c)
 {
 	struct cnvme_admin *admin = &c->ctrl.admin;
 	struct device *dev = c->ctrl.dev;
+	struct nvme_id_ns *id;
 	unsigned int nr, i;
 	u32 *nsids;
 	int ret;
@@ -212,26 +257,30 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 	ret = cnvme_admin_active_namespaces(admin, &nsids, &nr);
 	if (ret)
 		return ret;
+	id = kmalloc_obj(*id);
 	c->namespaces = kcalloc(nr, sizeof(*c->namespaces), GFP_KERNEL);
-	if (!c->namespaces) {
+	if (!id || !c->namespaces) {
 		ret = -ENOMEM;
 		dev_err(dev, "cannot store namespaces: %pe\n", ERR_PTR(ret));
-		goto out_free_nsids;
+		goto err_free_namespaces;
 	}
 	for (i = 0; i < nr; i++) {
 		struct cnvme_namespace *ns = &c->namespaces[c->nr_namespaces];
+		char reason[CNVME_NS_REASON_SIZE];
 		u32 nsid = nsids[i];
+		u8 csi;
 
-		ret = cnvme_admin_identify_namespace(admin, nsid, &ns->id);
-		if (ret == -EOPNOTSUPP) {
-			dev_warn(dev, "cnvme%un%u: skipped: its LBA format carries metadata\n",
-				 c->instance, nsid);
+		ret = cnvme_admin_identify_namespace(admin, nsid, id);
+		if (ret) {
+			dev_warn(dev, "cnvme%un%u: skipped: Identify Namespace failed: %pe\n",
+				 c->instance, nsid, ERR_PTR(ret));
 			continue;
 		}
-		if (ret) {
-			dev_err(dev, "cnvme%un%u: cannot use the namespace: %pe\n",
-				c->instance, nsid, ERR_PTR(ret));
-			goto err_free_namespaces;
+		csi = cnvme_admin_namespace_csi(admin, nsid);
+		if (!cnvme_ns_classify(id, csi, &ns->id, reason, sizeof(reason))) {
+			dev_warn(dev, "cnvme%un%u: skipped: %s\n", c->instance,
+				 nsid, reason);
+			continue;
 		}
 		ns->nsid = nsid;
 		dev_info(dev, "cnvme%un%u: %llu sectors of %u bytes (%llu MiB)\n",
@@ -241,14 +290,14 @@ static int cnvme_scan_namespaces(struct cnvme_controller *c)
 	}
 	if (!c->nr_namespaces)
 		dev_info(dev, "no usable namespace\n");
-	ret = 0;
-	goto out_free_nsids;
+	kfree(id);
+	kfree(nsids);
+	return 0;
 
 err_free_namespaces:
 	kfree(c->namespaces);
 	c->namespaces = NULL;
-	c->nr_namespaces = 0;
-out_free_nsids:
+	kfree(id);
 	kfree(nsids);
 	return ret;
 }
@@ -264,7 +313,7 @@ out_free_nsids:
 static int cnvme_request_io_queues(struct cnvme_controller *c)
 {
 	struct device *dev = c->ctrl.dev;
-	u32 wanted = nr_cpu_ids + cnvme_poll_queues();
+	u32 wanted = nr_cpu_ids + poll_queues;
 	u32 nr_sq, nr_cq, granted;
 	int ret;
 
@@ -283,7 +332,7 @@ static int cnvme_request_io_queues(struct cnvme_controller *c)
 	return 0;
 }
 
-/* Frees the handlers of the first @nr MSI-X vectors of @c. */
+/* Frees the handlers of the first @nr interrupt vectors of @c. */
 static void cnvme_free_irqs(struct cnvme_controller *c, struct pci_dev *pdev,
 			    int nr)
 {
@@ -327,12 +376,25 @@ err:
 	return NULL;
 }
 
+/* Returns the kind of interrupt vectors @pdev was given. */
+static const char *cnvme_irq_type(struct pci_dev *pdev)
+{
+	if (pdev->msix_enabled)
+		return "MSI-X";
+	if (pdev->msi_enabled)
+		return "MSI";
+	return "INTx";
+}
+
 /*
  * Splits the granted I/O queues between interrupts and polling (at most
  * poll_queues poll queues, at least one interrupt queue), allocates one
- * MSI-X vector per interrupt queue (after the admin queue's), creates the
- * tag set and the I/O queues, and registers the interrupt handlers. If the
- * controller supports it, the I/O queues use shadow doorbells.
+ * interrupt vector per interrupt queue after the admin queue's (MSI-X, else
+ * MSI, else INTx, as many as the function gives), creates the tag set and
+ * the I/O queues, and registers the interrupt handlers. With a single
+ * vector there is one interrupt queue, I/O queue 1, and it shares vector 0
+ * with the admin queue. If the controller supports it, the I/O queues use
+ * shadow doorbells.
  */
 static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 {
@@ -344,26 +406,30 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	int vectors, i, ret;
 	u32 nr_poll;
 
-	nr_poll = min(cnvme_poll_queues(), c->io_queues - 1);
+	nr_poll = min(poll_queues, c->io_queues - 1);
 	if (cnvme_id_ctrl_supports_dbbuf(&c->id))
 		dbbuf = cnvme_shadow_doorbells(c, c->io_queues);
-	vectors = pci_alloc_irq_vectors_affinity(pdev, 2,
+	vectors = pci_alloc_irq_vectors_affinity(pdev, 1,
 						 c->io_queues - nr_poll + 1,
-						 PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
+						 PCI_IRQ_ALL_TYPES | PCI_IRQ_AFFINITY,
 						 &affd);
 	if (vectors < 0) {
 		ret = vectors;
-		dev_err(dev, "no MSI-X vectors: %pe\n", ERR_PTR(ret));
+		dev_err(dev, "no interrupt vectors: %pe\n", ERR_PTR(ret));
 		goto err_dbbuf;
 	}
+	dev_info(dev, "%u %s interrupt vector%s%s\n", vectors,
+		 cnvme_irq_type(pdev), vectors == 1 ? "" : "s",
+		 vectors == 1 ? ": shared by the admin queue and I/O queue 1" : "");
 	layout->dev = dev;
-	layout->irq_queues = vectors - 1;
+	layout->shared_vector = vectors == 1;
+	layout->irq_queues = layout->shared_vector ? 1 : vectors - 1;
 	layout->poll_queues = nr_poll;
 
 	set->ops = &cnvme_mq_ops;
 	set->nr_hw_queues = layout->irq_queues + layout->poll_queues;
 	set->nr_maps = cnvme_queue_layout_nr_maps(layout);
-	set->queue_depth = CNVME_IO_TAGS;
+	set->queue_depth = c->io.depth - 1;
 	set->cmd_size = sizeof(struct cnvme_rq);
 	set->numa_node = NUMA_NO_NODE;
 	set->driver_data = layout;
@@ -384,8 +450,11 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 			ret = request_irq(pci_irq_vector(pdev, i), cnvme_io_irq,
 					  0, "cnvme", &c->io.queues[i - 1]);
 		else
+			/* INTx may be shared with other functions. */
 			ret = request_irq(pci_irq_vector(pdev, i),
-					  cnvme_admin_irq, 0, "cnvme", &c->io);
+					  cnvme_admin_irq,
+					  pdev->msix_enabled || pdev->msi_enabled ?
+					  0 : IRQF_SHARED, "cnvme", &c->io);
 		if (ret) {
 			dev_err(dev, "cannot request interrupts: %pe\n", ERR_PTR(ret));
 			goto err_irqs;
@@ -393,7 +462,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	}
 	c->nr_vectors = vectors;
 	dev_info(dev, "%u I/O queues of %u entries: %u by interrupt, %u polled; shadow doorbells %s\n",
-		 c->io.nr_queues, CNVME_IO_QUEUE_DEPTH, layout->irq_queues,
+		 c->io.nr_queues, c->io.depth, layout->irq_queues,
 		 layout->poll_queues, str_on_off(c->io.dbbuf));
 	return 0;
 
@@ -450,7 +519,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 	/*
 	 * At most CNVME_MAX_SEGMENTS pages, as rnvme: with an unaligned first
 	 * page that is CNVME_MAX_SEGMENTS + 1 PRP entries, PRP1 and the rest
-	 * in the one PRP list page of the request's tag (io.h).
+	 * in one PRP list page (io.h).
 	 */
 	size_t max_bytes = min(c->max_transfer, CNVME_MAX_SEGMENTS * page);
 	struct device *dev = &pdev->dev;
@@ -572,6 +641,16 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 NVME_CAP_MQES(cap) + 1, cnvme_cap_ready_timeout_ms(cap),
 		 NVME_CAP_STRIDE(cap), NVME_CAP_CSS(cap), NVME_CAP_MPSMIN(cap),
 		 NVME_CAP_MPSMAX(cap));
+
+	c->io.depth = cnvme_io_queue_depth(cap, io_queue_depth);
+	if (!c->io.depth) {
+		dev_err(dev, "CAP.MQES is 0: invalid\n");
+		ret = -ENODEV;
+		goto err_disable;
+	}
+	if (c->io.depth < io_queue_depth)
+		dev_info(dev, "queue depth %u: limited by CAP.MQES %llu\n",
+			 c->io.depth, NVME_CAP_MQES(cap));
 
 	/* Disables the controller and programs the admin queue. */
 	ret = cnvme_ctrl_init(&c->ctrl, dev, bar, pci_resource_len(pdev, 0), cap);

@@ -2,15 +2,18 @@
 /*
  * Identify data (NVMe 2.0 base specification, section 5.17.2, and the NVM
  * command set specification): the checks of the Identify Controller,
- * Identify Namespace and active namespace list structures the controller
- * returns, in the layouts of <linux/nvme.h>. See cnvme.h.
+ * Identify Namespace, Namespace Identification Descriptor list and active
+ * namespace list structures the controller returns, in the layouts of
+ * <linux/nvme.h>. See cnvme.h.
  */
 
 #include <linux/bits.h>
+#include <linux/blkdev.h>
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
+#include <linux/sprintf.h>
 #include <kunit/visibility.h>
 
 #include "cnvme.h"
@@ -71,46 +74,116 @@ size_t cnvme_id_ctrl_max_transfer_bytes(const struct nvme_id_ctrl *id,
 EXPORT_SYMBOL_IF_KUNIT(cnvme_id_ctrl_max_transfer_bytes);
 
 /**
- * cnvme_id_ns_parse() - Check Identify Namespace data and take what the
- *	driver needs.
- * @id: the data.
- * @ns: where to store it, on success only.
+ * cnvme_ns_classify() - Whether the driver can use a namespace, and why not.
+ * @id: its Identify Namespace data.
+ * @csi: its command set identifier (cnvme_ns_desc_csi()).
+ * @ns: where to store what the driver takes from @id, if it can use it.
+ * @reason: where to write why not, if it cannot, as the text that follows
+ *	"skipped: " in the driver's warning.
+ * @size: the size of @reason, %CNVME_NS_REASON_SIZE.
  *
- * Return:
- * * 0 on success;
- * * -EINVAL if the namespace has no blocks (an inactive namespace reads as
- *   zeroes), the format in use is not among the formats listed, its logical
- *   block is smaller than 512 bytes or larger than 64 KiB, or the size in
- *   512-byte sectors does not fit 64 bits;
- * * -EOPNOTSUPP if the format carries metadata: the driver transfers none.
+ * The namespace is skipped, for the first reason that applies in this
+ * order, if it has no blocks (an inactive namespace reads as zeroes), FLBAS
+ * names a format beyond those listed, the format carries metadata (the
+ * driver transfers none), its logical block size is outside 512 bytes to
+ * %BLK_MAX_BLOCK_SIZE, its size in 512-byte sectors does not fit 64 bits,
+ * or its command set is not NVM.
+ *
+ * Return: true if the driver can use the namespace.
  */
-int cnvme_id_ns_parse(const struct nvme_id_ns *id, struct cnvme_ns_info *ns)
+bool cnvme_ns_classify(const struct nvme_id_ns *id, u8 csi,
+		       struct cnvme_ns_info *ns, char *reason, size_t size)
 {
 	u64 nsze = le64_to_cpu(id->nsze), sectors;
 	const struct nvme_lbaf *lbaf;
 	u8 format;
 
-	if (!nsze || id->nlbaf >= ARRAY_SIZE(id->lbaf))
-		return -EINVAL;
-	/* Bits 6:5 of FLBAS are the upper bits of the index with over 16 formats only. */
+	if (!nsze) {
+		scnprintf(reason, size, "its size is zero");
+		return false;
+	}
+	/*
+	 * Bits 6:5 of FLBAS are the upper bits of the index with over 16
+	 * formats only. The index is below 64, the formats the structure holds.
+	 */
 	format = id->nlbaf >= 16 ? nvme_lbaf_index(id->flbas) :
 		 id->flbas & NVME_NS_FLBAS_LBA_MASK;
-	if (format > id->nlbaf)
-		return -EINVAL;
+	if (format > id->nlbaf) {
+		scnprintf(reason, size, "its FLBAS %#x names LBA format %u of %u",
+			  id->flbas, format, id->nlbaf + 1);
+		return false;
+	}
 	lbaf = &id->lbaf[format];
-	if (lbaf->ds < CNVME_MIN_LBADS || lbaf->ds > CNVME_MAX_LBADS)
-		return -EINVAL;
-	if (lbaf->ms)
-		return -EOPNOTSUPP;
-	if (check_shl_overflow(nsze, lbaf->ds - SECTOR_SHIFT, &sectors))
-		return -EINVAL;
+	if (lbaf->ms) {
+		scnprintf(reason, size, "its LBA format carries metadata");
+		return false;
+	}
+	if (lbaf->ds >= BITS_PER_TYPE(u64)) {
+		scnprintf(reason, size,
+			  "its LBA size 2^%u is not supported by the block layer",
+			  lbaf->ds);
+		return false;
+	}
+	if (BIT_ULL(lbaf->ds) < SECTOR_SIZE ||
+	    BIT_ULL(lbaf->ds) > BLK_MAX_BLOCK_SIZE) {
+		scnprintf(reason, size,
+			  "its LBA size %llu is not supported by the block layer",
+			  BIT_ULL(lbaf->ds));
+		return false;
+	}
+	if (check_shl_overflow(nsze, lbaf->ds - SECTOR_SHIFT, &sectors)) {
+		scnprintf(reason, size,
+			  "its size of %llu blocks overflows 512-byte sectors",
+			  nsze);
+		return false;
+	}
+	if (csi != NVME_CSI_NVM) {
+		scnprintf(reason, size, "its command set %u is not NVM", csi);
+		return false;
+	}
 
 	ns->nsze = nsze;
 	ns->format = format;
 	ns->lba_shift = lbaf->ds;
-	return 0;
+	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(cnvme_id_ns_parse);
+EXPORT_SYMBOL_IF_KUNIT(cnvme_ns_classify);
+
+/**
+ * cnvme_ns_desc_csi() - Find the command set identifier in a Namespace
+ *	Identification Descriptor list (Identify, CNS 03h).
+ * @data: the list.
+ * @len: its length, %NVME_IDENTIFY_DATA_SIZE.
+ * @csi: where to store the command set identifier, if found.
+ *
+ * Each descriptor is NIDT, NIDL, two reserved bytes, then NIDL bytes. The
+ * walk ends at a descriptor of type 0 or at the end of @data; a descriptor
+ * that runs past the end is ignored, as is a CSI descriptor whose length is
+ * not 1.
+ *
+ * Return: true if a CSI descriptor was found.
+ */
+bool cnvme_ns_desc_csi(const void *data, size_t len, u8 *csi)
+{
+	const struct nvme_ns_id_desc *desc;
+	const u8 *bytes = data;
+	size_t pos = 0, next;
+
+	while (pos + sizeof(*desc) <= len) {
+		desc = (const struct nvme_ns_id_desc *)(bytes + pos);
+		next = pos + sizeof(*desc) + desc->nidl;
+		if (!desc->nidt || next > len)
+			break;
+		if (desc->nidt == NVME_NIDT_CSI &&
+		    desc->nidl == NVME_NIDT_CSI_LEN) {
+			*csi = bytes[pos + sizeof(*desc)];
+			return true;
+		}
+		pos = next;
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(cnvme_ns_desc_csi);
 
 /**
  * cnvme_ns_list_parse() - Check an active namespace ID list.

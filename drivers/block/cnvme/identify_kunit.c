@@ -6,7 +6,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/blkdev.h>
 #include <linux/limits.h>
+#include <linux/log2.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
@@ -216,16 +218,31 @@ static void max_transfer(struct kunit *test)
 			CNVME_MAX_TRANSFER_BYTES);
 }
 
-/* Checks the Identify Namespace data in @b. */
-static int parse(struct cnvme_ns_info *ns, const u8 *b)
+/* Classifies the Identify Namespace data in @b, a namespace of command set @csi. */
+static bool classify(struct cnvme_ns_info *ns, const u8 *b, u8 csi, char *why)
 {
-	return cnvme_id_ns_parse((const struct nvme_id_ns *)b, ns);
+	return cnvme_ns_classify((const struct nvme_id_ns *)b, csi, ns, why,
+				 CNVME_NS_REASON_SIZE);
+}
+
+/* Expects the namespace in @b, of command set @csi, to be skipped because @want. */
+static void expect_skipped(struct kunit *test, const u8 *b, u8 csi,
+			   const char *want)
+{
+	char why[CNVME_NS_REASON_SIZE] = "";
+	struct cnvme_ns_info id = {};
+
+	KUNIT_EXPECT_FALSE(test, classify(&id, b, csi, why));
+	KUNIT_EXPECT_STREQ(test, why, want);
+	/* Nothing is taken from a skipped namespace. */
+	KUNIT_EXPECT_EQ(test, id.nsze, 0);
 }
 
 static void namespace_fields(struct kunit *test)
 {
 	static const struct lbaf f512_4k[] = { { 0, 9 }, { 0, 12 } };
-	static const struct lbaf f64k[] = { { 0, 16 } };
+	static const struct lbaf f4k[] = { { 0, 12 } };
+	char why[CNVME_NS_REASON_SIZE];
 	const struct nvme_id_ns *raw;
 	struct cnvme_ns_info id;
 	u8 *b;
@@ -233,7 +250,7 @@ static void namespace_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(*raw), NVME_IDENTIFY_DATA_SIZE);
 	b = ns(test, 0x100000, 1, f512_4k, 2);
 	raw = (const void *)b;
-	KUNIT_ASSERT_EQ(test, parse(&id, b), 0);
+	KUNIT_ASSERT_TRUE(test, classify(&id, b, NVME_CSI_NVM, why));
 	KUNIT_EXPECT_EQ(test, id.nsze, 0x100000);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(raw->ncap), 0x100000);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(raw->nuse), 0x80000);
@@ -244,85 +261,263 @@ static void namespace_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id), 0x100000 * 8);
 	KUNIT_EXPECT_EQ(test, raw->lbaf[id.format].rp & 0x3, 2);
 
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 1000, 0, f512_4k, 2)), 0);
-	KUNIT_EXPECT_EQ(test, 1U << id.lba_shift, 512);
+	/* Bits 4 (extended metadata) and 7 of FLBAS are not part of the index. */
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 8, 0x90, f4k, 1),
+					 NVME_CSI_NVM, why));
+	KUNIT_EXPECT_EQ(test, id.format, 0);
+	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id), 8 * 8);
+}
+
+/* A namespace the driver uses, and what it takes from it. */
+static void namespace_usable(struct kunit *test)
+{
+	static const struct lbaf f512[] = { { 0, 9 } };
+	struct lbaf f512_max[] = { { 0, 9 }, { 0, ilog2(BLK_MAX_BLOCK_SIZE) } };
+	char why[CNVME_NS_REASON_SIZE] = "";
+	struct cnvme_ns_info id = {};
+
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 1000, 0, f512, 1),
+					 NVME_CSI_NVM, why));
+	KUNIT_EXPECT_STREQ(test, why, "");
+	KUNIT_EXPECT_EQ(test, id.nsze, 1000);
+	KUNIT_EXPECT_EQ(test, id.format, 0);
+	KUNIT_EXPECT_EQ(test, id.lba_shift, 9);
 	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id), 1000);
 
-	/* Bits 4 (extended metadata) and 7 of FLBAS are not part of the index. */
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 8, 0x90, f64k, 1)), 0);
-	KUNIT_EXPECT_EQ(test, id.format, 0);
-	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id), 8 * 128);
+	/* The largest block the block layer takes: PAGE_SIZE, 64 KiB with THP. */
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 16, 1, f512_max, 2),
+					 NVME_CSI_NVM, why));
+	KUNIT_EXPECT_EQ(test, 1U << id.lba_shift, BLK_MAX_BLOCK_SIZE);
+	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id),
+			16 * (BLK_MAX_BLOCK_SIZE / SECTOR_SIZE));
+
+	/* Sizes up to what 512-byte sectors hold. */
+	KUNIT_EXPECT_TRUE(test, classify(&id, ns(test, U64_MAX, 0, f512, 1),
+					 NVME_CSI_NVM, why));
+	KUNIT_EXPECT_EQ(test, cnvme_ns_capacity_sectors(&id), U64_MAX);
 }
 
 static void namespace_format_index(struct kunit *test)
 {
 	static const struct lbaf four[] = { { 0, 9 }, { 0, 12 }, { 0, 9 }, { 0, 9 } };
+	char why[CNVME_NS_REASON_SIZE];
 	struct lbaf formats[64];
 	struct cnvme_ns_info id;
+	u8 *b;
 
 	/* 21 formats: bits 6:5 of FLBAS are the upper bits of the index, 0x21 selects 17. */
 	formats_512(formats, 21);
 	formats[17].lbads = 12;
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 64, 0x21, formats, 21)), 0);
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 64, 0x21, formats, 21),
+					 NVME_CSI_NVM, why));
 	KUNIT_EXPECT_EQ(test, id.format, 17);
 	KUNIT_EXPECT_EQ(test, id.lba_shift, 12);
 
 	/* 17 formats (NLBAF 16): the upper bits count too. */
 	formats_512(formats, 17);
-	formats[16].lbads = 13;
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 64, 0x20, formats, 17)), 0);
+	formats[16].lbads = 12;
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 64, 0x20, formats, 17),
+					 NVME_CSI_NVM, why));
 	KUNIT_EXPECT_EQ(test, id.format, 16);
-	KUNIT_EXPECT_EQ(test, id.lba_shift, 13);
+	KUNIT_EXPECT_EQ(test, id.lba_shift, 12);
 
 	/* 16 formats or fewer: bits 6:5 are ignored. */
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 64, 0x21, four, 4)), 0);
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 64, 0x21, four, 4),
+					 NVME_CSI_NVM, why));
 	KUNIT_EXPECT_EQ(test, id.format, 1);
 	KUNIT_EXPECT_EQ(test, id.lba_shift, 12);
 
 	/* 64 formats, the last one. */
 	formats_512(formats, 64);
 	formats[63].lbads = 12;
-	KUNIT_ASSERT_EQ(test, parse(&id, ns(test, 64, 0x6f, formats, 64)), 0);
+	KUNIT_ASSERT_TRUE(test, classify(&id, ns(test, 64, 0x6f, formats, 64),
+					 NVME_CSI_NVM, why));
 	KUNIT_EXPECT_EQ(test, id.format, 63);
 	KUNIT_EXPECT_EQ(test, id.lba_shift, 12);
+
+	/* An NLBAF beyond the 64 formats the structure holds: FLBAS still names one. */
+	b = ns(test, 64, 0x6f, formats, 64);
+	b[25] = 255;
+	KUNIT_ASSERT_TRUE(test, classify(&id, b, NVME_CSI_NVM, why));
+	KUNIT_EXPECT_EQ(test, id.format, 63);
 }
 
-static void namespace_rejects(struct kunit *test)
+/* Each reason to skip a namespace, in the words of the driver's warning. */
+static void namespace_skip_reasons(struct kunit *test)
 {
 	static const struct lbaf f512[] = { { 0, 9 } };
 	static const struct lbaf f512_4k[] = { { 0, 9 }, { 0, 12 } };
 	static const struct lbaf f256[] = { { 0, 8 } };
-	static const struct lbaf f128k[] = { { 0, 17 } };
 	static const struct lbaf f1[] = { { 0, 0 } };
+	static const struct lbaf f2_63[] = { { 0, 63 } };
+	static const struct lbaf f2_64[] = { { 0, 64 } };
+	static const struct lbaf f2_255[] = { { 0, 255 } };
 	static const struct lbaf f512_md[] = { { 8, 9 } };
 	static const struct lbaf f512_4k_md[] = { { 0, 9 }, { 64, 12 } };
+	static const struct lbaf f256_md[] = { { 8, 8 } };
 	static const struct lbaf f4k[] = { { 0, 12 } };
+	struct lbaf past_max[] = { { 0, ilog2(BLK_MAX_BLOCK_SIZE) + 1 } };
 	struct lbaf formats[17];
-	struct cnvme_ns_info id;
-	u8 *b;
+	char want[CNVME_NS_REASON_SIZE];
 
 	/* Inactive namespace (all zeroes) and empty namespace. */
-	KUNIT_EXPECT_EQ(test, parse(&id, buffer(test)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 0, 0, f512, 1)), -EINVAL);
+	expect_skipped(test, buffer(test), NVME_CSI_NVM, "its size is zero");
+	expect_skipped(test, ns(test, 0, 0, f512, 1), NVME_CSI_NVM,
+		       "its size is zero");
 	/* Format index beyond the formats listed. */
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 2, f512_4k, 2)), -EINVAL);
+	expect_skipped(test, ns(test, 8, 2, f512_4k, 2), NVME_CSI_NVM,
+		       "its FLBAS 0x2 names LBA format 2 of 2");
 	formats_512(formats, 17);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 0x21, formats, 17)), -EINVAL);
-	/* More formats than the structure holds. */
-	b = ns(test, 8, 0, f512, 1);
-	b[25] = 64;
-	KUNIT_EXPECT_EQ(test, parse(&id, b), -EINVAL);
-	/* Block sizes out of range. */
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 0, f256, 1)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 0, f128k, 1)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 0, f1, 1)), -EINVAL);
-	/* Metadata. */
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 0, f512_md, 1)), -EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, 8, 1, f512_4k_md, 2)), -EOPNOTSUPP);
+	expect_skipped(test, ns(test, 8, 0x21, formats, 17), NVME_CSI_NVM,
+		       "its FLBAS 0x21 names LBA format 17 of 17");
+	expect_skipped(test, ns(test, 8, 0x9f, f512, 1), NVME_CSI_NVM,
+		       "its FLBAS 0x9f names LBA format 15 of 1");
+	/* Metadata, before the block size. */
+	expect_skipped(test, ns(test, 8, 0, f512_md, 1), NVME_CSI_NVM,
+		       "its LBA format carries metadata");
+	expect_skipped(test, ns(test, 8, 1, f512_4k_md, 2), NVME_CSI_NVM,
+		       "its LBA format carries metadata");
+	expect_skipped(test, ns(test, 8, 0, f256_md, 1), NVME_CSI_NVM,
+		       "its LBA format carries metadata");
+	/* Block sizes the block layer does not take. */
+	expect_skipped(test, ns(test, 8, 0, f256, 1), NVME_CSI_NVM,
+		       "its LBA size 256 is not supported by the block layer");
+	expect_skipped(test, ns(test, 8, 0, f1, 1), NVME_CSI_NVM,
+		       "its LBA size 1 is not supported by the block layer");
+	snprintf(want, sizeof(want), "its LBA size %lu is not supported by the block layer",
+		 2 * (unsigned long)BLK_MAX_BLOCK_SIZE);
+	expect_skipped(test, ns(test, 8, 0, past_max, 1), NVME_CSI_NVM, want);
+	expect_skipped(test, ns(test, 8, 0, f2_63, 1), NVME_CSI_NVM,
+		       "its LBA size 9223372036854775808 is not supported by the block layer");
+	expect_skipped(test, ns(test, 8, 0, f2_64, 1), NVME_CSI_NVM,
+		       "its LBA size 2^64 is not supported by the block layer");
+	expect_skipped(test, ns(test, 8, 0, f2_255, 1), NVME_CSI_NVM,
+		       "its LBA size 2^255 is not supported by the block layer");
 	/* A size that overflows in 512-byte sectors. */
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, U64_MAX >> 2, 0, f4k, 1)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, U64_MAX >> 3, 0, f4k, 1)), 0);
-	KUNIT_EXPECT_EQ(test, parse(&id, ns(test, U64_MAX, 0, f512, 1)), 0);
+	expect_skipped(test, ns(test, U64_MAX >> 2, 0, f4k, 1), NVME_CSI_NVM,
+		       "its size of 4611686018427387903 blocks overflows 512-byte sectors");
+	/* Another command set than NVM, last. */
+	expect_skipped(test, ns(test, 8, 0, f512, 1), NVME_CSI_ZNS,
+		       "its command set 2 is not NVM");
+	expect_skipped(test, ns(test, 8, 0, f512, 1), 0xff,
+		       "its command set 255 is not NVM");
+	expect_skipped(test, ns(test, 8, 0, f512_md, 1), NVME_CSI_ZNS,
+		       "its LBA format carries metadata");
+}
+
+/*
+ * Stores a Namespace Identification Descriptor of type @nidt and @nidl bytes
+ * of value @fill at @pos of @b; returns the position after it.
+ */
+static size_t put_desc(u8 *b, size_t pos, u8 nidt, u8 nidl, u8 fill)
+{
+	b[pos] = nidt;
+	b[pos + 1] = nidl;
+	memset(b + pos + 4, fill, nidl);
+	return pos + 4 + nidl;
+}
+
+static void ns_desc_csi_found(struct kunit *test)
+{
+	u8 *b = buffer(test);
+	size_t pos;
+	u8 csi = 0xee;
+
+	/* QEMU's list: EUI-64, NGUID, UUID, then the CSI. */
+	pos = put_desc(b, 0, NVME_NIDT_EUI64, NVME_NIDT_EUI64_LEN, 0x11);
+	pos = put_desc(b, pos, NVME_NIDT_NGUID, NVME_NIDT_NGUID_LEN, 0x22);
+	pos = put_desc(b, pos, NVME_NIDT_UUID, NVME_NIDT_UUID_LEN, 0x33);
+	put_desc(b, pos, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, NVME_CSI_ZNS);
+	KUNIT_ASSERT_TRUE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, NVME_CSI_ZNS);
+
+	/* First, and NVM. */
+	b = buffer(test);
+	put_desc(b, 0, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, NVME_CSI_NVM);
+	KUNIT_ASSERT_TRUE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, NVME_CSI_NVM);
+
+	/* Unknown types are skipped by their length; the last 5 bytes of the list. */
+	b = buffer(test);
+	pos = put_desc(b, 0, 0x7f, 100, 0x04);
+	while (NVME_IDENTIFY_DATA_SIZE - 5 - pos > 4 + 255)
+		pos = put_desc(b, pos, 0x7f, 255, 0x04);
+	pos = put_desc(b, pos, 0x7f, NVME_IDENTIFY_DATA_SIZE - 5 - pos - 4, 0x04);
+	KUNIT_ASSERT_EQ(test, pos, NVME_IDENTIFY_DATA_SIZE - 5);
+	put_desc(b, pos, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, 0x30);
+	KUNIT_ASSERT_TRUE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, 0x30);
+}
+
+static void ns_desc_csi_absent(struct kunit *test)
+{
+	u8 *b = buffer(test);
+	size_t pos;
+	u8 csi = 0xee;
+
+	/* An empty list. */
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	/* Identifiers only. */
+	pos = put_desc(b, 0, NVME_NIDT_EUI64, NVME_NIDT_EUI64_LEN, NVME_NIDT_CSI);
+	put_desc(b, pos, NVME_NIDT_NGUID, NVME_NIDT_NGUID_LEN, NVME_NIDT_CSI);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	/* A CSI descriptor of another length than 1 does not count. */
+	b = buffer(test);
+	put_desc(b, 0, NVME_NIDT_CSI, 2, NVME_CSI_ZNS);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	/* Descriptors that fill the list exactly, without a type 0 at the end. */
+	b = buffer(test);
+	for (pos = 0; pos < NVME_IDENTIFY_DATA_SIZE; )
+		pos = put_desc(b, pos, NVME_NIDT_UUID, 252, 0x04);
+	KUNIT_ASSERT_EQ(test, pos, NVME_IDENTIFY_DATA_SIZE);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, 0xee);
+}
+
+static void ns_desc_truncated(struct kunit *test)
+{
+	u8 *b = buffer(test);
+	size_t pos;
+	u8 csi = 0xee;
+
+	/* A CSI descriptor whose byte lies past the end of the list. */
+	pos = put_desc(b, 0, NVME_NIDT_EUI64, NVME_NIDT_EUI64_LEN, 0x11);
+	put_desc(b, pos, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, NVME_CSI_ZNS);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, pos + 4, &csi));
+	KUNIT_EXPECT_TRUE(test, cnvme_ns_desc_csi(b, pos + 5, &csi));
+	KUNIT_EXPECT_EQ(test, csi, NVME_CSI_ZNS);
+
+	/* A header cut short. */
+	csi = 0xee;
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, pos + 3, &csi));
+
+	/* A descriptor whose length runs past the end hides nothing after it. */
+	b = buffer(test);
+	put_desc(b, 0, NVME_NIDT_NGUID, 255, 0x04);
+	b[8] = NVME_NIDT_CSI;
+	b[9] = NVME_NIDT_CSI_LEN;
+	b[12] = NVME_CSI_ZNS;
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, 200, &csi));
+	KUNIT_EXPECT_EQ(test, csi, 0xee);
+}
+
+static void ns_desc_nidt_zero_ends(struct kunit *test)
+{
+	u8 *b = buffer(test);
+	size_t pos;
+	u8 csi = 0xee;
+
+	/* A type 0 descriptor ends the list, whatever its length and what follows. */
+	pos = put_desc(b, 0, NVME_NIDT_EUI64, NVME_NIDT_EUI64_LEN, 0x11);
+	pos = put_desc(b, pos, 0, 4, 0x00);
+	put_desc(b, pos, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, NVME_CSI_ZNS);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, 0xee);
+
+	b = buffer(test);
+	put_desc(b, 4, NVME_NIDT_CSI, NVME_NIDT_CSI_LEN, NVME_CSI_ZNS);
+	KUNIT_EXPECT_FALSE(test, cnvme_ns_desc_csi(b, NVME_IDENTIFY_DATA_SIZE, &csi));
+	KUNIT_EXPECT_EQ(test, csi, 0xee);
 }
 
 static void active_namespaces(struct kunit *test)
@@ -403,8 +598,13 @@ static struct kunit_case cnvme_identify_cases[] = {
 	KUNIT_CASE(controller_rejects),
 	KUNIT_CASE(max_transfer),
 	KUNIT_CASE(namespace_fields),
+	KUNIT_CASE(namespace_usable),
 	KUNIT_CASE(namespace_format_index),
-	KUNIT_CASE(namespace_rejects),
+	KUNIT_CASE(namespace_skip_reasons),
+	KUNIT_CASE(ns_desc_csi_found),
+	KUNIT_CASE(ns_desc_csi_absent),
+	KUNIT_CASE(ns_desc_truncated),
+	KUNIT_CASE(ns_desc_nidt_zero_ends),
 	KUNIT_CASE(active_namespaces),
 	KUNIT_CASE(active_namespaces_full),
 	KUNIT_CASE(active_namespaces_reject),

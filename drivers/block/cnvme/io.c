@@ -11,6 +11,7 @@
 #include <linux/blkdev.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/io.h>
@@ -25,8 +26,8 @@
 #include "cnvme.h"
 #include "io.h"
 
-/* Size of the PRP list pages of one queue: one page per tag. */
-#define LISTS_SIZE	(CNVME_IO_QUEUE_DEPTH * CNVME_PRP_LIST_ENTRIES * sizeof(__le64))
+/* Size and alignment of a PRP list page: a 4 KiB memory page. */
+#define PRP_LIST_SIZE	(CNVME_PRP_LIST_ENTRIES * CNVME_PRP_ENTRY_SIZE)
 
 /* Returns the queue identifier of @q. */
 static u16 io_queue_qid(const struct cnvme_io_queue *q)
@@ -37,9 +38,18 @@ static u16 io_queue_qid(const struct cnvme_io_queue *q)
 
 /* Submission: queue_rq maps the data, builds the PRPs and the command, and pushes it. */
 
-/* Undoes the DMA mapping of @req, if it has one. */
-static void io_rq_unmap(struct device *dev, struct cnvme_rq *req)
+/*
+ * Undoes the DMA mapping of @req and gives its PRP list page back to the
+ * pool, if it has them.
+ */
+static void io_rq_release(struct cnvme_io_queues *io, struct cnvme_rq *req)
 {
+	struct device *dev = io->dev;
+
+	if (req->list) {
+		dma_pool_free(io->prp_pool, req->list, req->list_dma);
+		req->list = NULL;
+	}
 	if (req->dma_len) {
 		dma_unmap_page(dev, req->dma, req->dma_len, req->dir);
 		req->dma_len = 0;
@@ -112,31 +122,44 @@ static int io_rq_map(struct device *dev, struct request *rq,
 }
 
 /*
- * Builds the PRP entries of @nr_segs DMA segments of @q->segs; a PRP list
- * goes to the list page of tag @tag. Called with @q->sq_lock held.
+ * Builds the PRP entries of @nr_segs DMA segments of @q->segs for @req.
+ * Only data of more than two memory pages needs a PRP list: its page comes
+ * from the pool, and stays @req's until io_rq_release(), on any path (the
+ * caller releases @req if this fails). Called with @q->sq_lock held.
  */
-static int io_queue_prps(struct cnvme_io_queue *q, unsigned int nr_segs,
-			 unsigned int page_shift, u32 tag, u64 *prp1, u64 *prp2)
+static int io_queue_prps(struct cnvme_io_queue *q, struct cnvme_rq *req,
+			 unsigned int nr_segs, u64 *prp1, u64 *prp2)
 {
-	struct cnvme_prp_list list;
+	struct cnvme_io_queues *io = q->io;
+	struct cnvme_prp_list list = {};
 	struct cnvme_prp prp;
-	size_t first;
+	dma_addr_t dma;
+	u64 count;
 	int ret;
 
-	if (tag >= CNVME_IO_QUEUE_DEPTH)
-		return -EINVAL;
-	first = (size_t)tag * CNVME_PRP_LIST_ENTRIES;
-	list.dma = q->lists_dma + first * sizeof(__le64);
-	list.entries = q->scratch;
-	list.nr_entries = CNVME_PRP_LIST_ENTRIES;
-	ret = cnvme_prp_build(q->segs, nr_segs, page_shift, &list, 1, &prp);
+	if (nr_segs == 1 && cnvme_prp_one_segment(q->segs, io->page_shift, &prp))
+		goto out;
+	ret = cnvme_prp_count_entries(q->segs, nr_segs, io->page_shift, &count);
 	if (ret)
 		return ret;
-	if (prp.list_pages) {
-		/* The entries after PRP1, all in the one list page. */
-		memcpy(&q->lists[first], q->scratch,
-		       (prp.entries - 1) * sizeof(__le64));
+	if (count > 2) {
+		list.entries = dma_pool_alloc(io->prp_pool, GFP_ATOMIC, &dma);
+		if (!list.entries) {
+			dev_err_ratelimited(io->dev,
+					    "queue %u: no PRP list page: the request waits\n",
+					    io_queue_qid(q));
+			return -ENOMEM;
+		}
+		list.dma = dma;
+		list.nr_entries = CNVME_PRP_LIST_ENTRIES;
+		req->list = list.entries;
+		req->list_dma = dma;
 	}
+	ret = cnvme_prp_build_walk(q->segs, nr_segs, io->page_shift, &list,
+				   req->list ? 1 : 0, &prp);
+	if (ret)
+		return ret;
+out:
 	*prp1 = prp.prp1;
 	*prp2 = prp.prp2;
 	return 0;
@@ -166,9 +189,9 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 	mapped = io_rq_map(dev, rq, req, q->segs);
 	if (mapped < 0)
 		return mapped;
-	ret = io_queue_prps(q, mapped, ns->io->page_shift, rq->tag, &prp1, &prp2);
+	ret = io_queue_prps(q, req, mapped, &prp1, &prp2);
 	if (ret) {
-		io_rq_unmap(dev, req);
+		io_rq_release(ns->io, req);
 		return ret;
 	}
 
@@ -192,6 +215,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	req->nents = 0;
 	req->dma_len = 0;
+	req->list = NULL;
 	spin_lock(&q->sq_lock);
 	if (cnvme_io_is_dead(io)) {
 		ret = -EIO;
@@ -221,7 +245,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd.common.command_id = cnvme_cid(rq->tag, gen);
 	ret = cnvme_sq_push(&q->qp.sq, &cmd, READ_ONCE(q->sq_head));
 	if (ret) {
-		io_rq_unmap(io->dev, req);
+		io_rq_release(io, req);
 		goto out_unlock;
 	}
 	/*
@@ -329,7 +353,7 @@ static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
 	/* Fault injection: forget the completion; the request times out. */
 	if (blk_should_fake_timeout(rq->q))
 		return;
-	io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+	io_rq_release(io, blk_mq_rq_to_pdu(rq));
 	sts = cnvme_status_to_blk(cnvme_cqe_status(cqe));
 	/*
 	 * Hand the request back: no longer in flight, so that nothing else
@@ -358,7 +382,7 @@ static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
 
 	spin_lock_irqsave(&q->cq_lock, flags);
 	old = cq->ring.head;
-	while (found < CNVME_IO_QUEUE_DEPTH && cnvme_cqe_pending(cq)) {
+	while (found < cq->ring.depth && cnvme_cqe_pending(cq)) {
 		const struct nvme_completion *cqe = &cq->cqes[cq->ring.head];
 
 		/* The phase tag says the entry is complete: read the rest only after it. */
@@ -377,7 +401,7 @@ static u32 cnvme_poll_cq(struct cnvme_io_queue *q, struct io_comp_batch *iob)
 }
 
 /**
- * cnvme_io_irq() - The interrupt handler of MSI-X vector i + 1.
+ * cnvme_io_irq() - The interrupt handler of vector i + 1.
  * @irq: the interrupt.
  * @data: I/O queue i, an interrupt queue.
  *
@@ -396,16 +420,21 @@ irqreturn_t cnvme_io_irq(int irq, void *data)
 }
 
 /**
- * cnvme_admin_irq() - The interrupt handler of MSI-X vector 0.
+ * cnvme_admin_irq() - The interrupt handler of vector 0.
  * @irq: the interrupt.
  * @data: the I/O queues.
  *
  * The admin queue is polled; its completions may still raise vector 0.
+ * When I/O queue 1 shares the vector, its completions are processed here.
  *
  * Return: %IRQ_HANDLED.
  */
 irqreturn_t cnvme_admin_irq(int irq, void *data)
 {
+	struct cnvme_io_queues *io = data;
+
+	if (io->layout.shared_vector)
+		cnvme_io_irq(irq, &io->queues[0]);
 	return IRQ_HANDLED;
 }
 
@@ -436,7 +465,7 @@ void cnvme_io_show_inflight(struct cnvme_io_queues *io, struct seq_file *m)
 		u32 tag;
 
 		spin_lock_irqsave(&q->cq_lock, flags);
-		for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+		for (tag = 0; tag < io->tagset.queue_depth; tag++) {
 			struct request *rq = io_tag_to_rq(q, tag);
 			struct cnvme_rq *req;
 
@@ -506,12 +535,12 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 	spin_unlock(&q->sq_lock);
 	cnvme_poll_cq(q, NULL);
 	spin_lock_irqsave(&q->cq_lock, flags);
-	for (tag = 0; tag < CNVME_IO_TAGS; tag++) {
+	for (tag = 0; tag < io->tagset.queue_depth; tag++) {
 		struct request *rq = io_tag_to_rq(q, tag);
 
 		if (!rq)
 			continue;
-		io_rq_unmap(io->dev, blk_mq_rq_to_pdu(rq));
+		io_rq_release(io, blk_mq_rq_to_pdu(rq));
 		blk_mq_set_request_complete(rq);
 		blk_mq_end_request(rq, BLK_STS_IOERR);
 		failed++;
@@ -603,8 +632,9 @@ static int cnvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 
 /*
  * The default map gets the interrupt queues, each serving the CPUs of its
- * MSI-X vector's affinity; the poll map, if any, gets the poll queues,
- * spread evenly over the CPUs. There are no read queues.
+ * vector's affinity (or, on a shared vector 0, which has none, all CPUs);
+ * the poll map, if any, gets the poll queues, spread evenly over the CPUs.
+ * There are no read queues.
  */
 static void cnvme_map_queues(struct blk_mq_tag_set *set)
 {
@@ -615,7 +645,9 @@ static void cnvme_map_queues(struct blk_mq_tag_set *set)
 	map->queue_offset = 0;
 	map->nr_queues = layout->irq_queues;
 	/* Vector 0 is the admin queue's. */
-	if (map->nr_queues)
+	if (layout->shared_vector)
+		blk_mq_map_queues(map);
+	else if (map->nr_queues)
 		blk_mq_map_hw_queues(map, layout->dev, 1);
 	if (set->nr_maps <= HCTX_TYPE_POLL)
 		return;
@@ -643,12 +675,21 @@ const struct blk_mq_ops cnvme_mq_ops = {
 
 /* The I/O queue pairs: allocated, created on the controller, deleted and freed. */
 
+/*
+ * Returns the vector @q signals: its own after the admin queue's, vector 0
+ * if it shares that, or -1 for a poll queue.
+ */
+static int io_queue_vector(const struct cnvme_io_queue *q)
+{
+	if (q->polled)
+		return -1;
+	return q->io->layout.shared_vector ? 0 : io_queue_qid(q);
+}
+
 /* Frees the memory of @q, which the controller no longer uses. */
 static void io_queue_free(struct cnvme_io_queue *q)
 {
-	dma_free_coherent(q->io->dev, LISTS_SIZE, q->lists, q->lists_dma);
 	kfree(q->segs);
-	kfree(q->scratch);
 	cnvme_queue_free(&q->qp);
 }
 
@@ -664,46 +705,34 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	spin_lock_init(&q->cq_lock);
 	spin_lock_init(&q->sq_lock);
 	ret = cnvme_queue_init(&q->qp, io->dev, ctrl->bar, ctrl->bar_size,
-			       io_queue_qid(q), CNVME_IO_QUEUE_DEPTH,
+			       io_queue_qid(q), io->depth,
 			       NVME_CAP_STRIDE(ctrl->cap));
 	if (ret)
 		return ret;
-	q->scratch = kcalloc(CNVME_PRP_LIST_ENTRIES, sizeof(*q->scratch),
-			     GFP_KERNEL);
-	if (!q->scratch)
-		goto err_free_queue;
 	q->segs = kcalloc(CNVME_MAX_SEGMENTS, sizeof(*q->segs), GFP_KERNEL);
-	if (!q->segs)
-		goto err_free_scratch;
-	q->lists = dma_alloc_coherent(io->dev, LISTS_SIZE, &q->lists_dma,
-				      GFP_KERNEL);
-	if (!q->lists)
-		goto err_free_segs;
+	if (!q->segs) {
+		cnvme_queue_free(&q->qp);
+		return -ENOMEM;
+	}
 	return 0;
-
-err_free_segs:
-	kfree(q->segs);
-err_free_scratch:
-	kfree(q->scratch);
-err_free_queue:
-	cnvme_queue_free(&q->qp);
-	return -ENOMEM;
 }
 
 /**
  * cnvme_io_create() - Allocate I/O queue pairs and create them on the
  *	controller.
- * @io: the I/O queues to set up; @io->tagset and @io->layout are the
- *	caller's.
+ * @io: the I/O queues to set up; @io->tagset, @io->layout and @io->depth
+ *	are the caller's.
  * @ctrl: the controller, enabled.
  * @dbbuf: the shadow doorbell buffers, already handed to the controller, or
  *	NULL.
  *
- * Creates @io->layout.irq_queues + @io->layout.poll_queues queue pairs:
- * completion queue i + 1 signals MSI-X vector i + 1 for the interrupt
- * queues, whose handlers must be registered before any I/O is submitted;
- * the poll queues signal no interrupt. With @dbbuf, the queues use shadow
- * doorbells. The queues created before a failure are deleted again.
+ * Creates the pool of PRP list pages, then @io->layout.irq_queues +
+ * @io->layout.poll_queues queue pairs of @io->depth slots: completion
+ * queue i + 1 signals vector i + 1 for the interrupt queues (vector 0 if
+ * @io->layout.shared_vector), whose handlers must be registered before any
+ * I/O is submitted; the poll queues signal no interrupt. With @dbbuf, the
+ * queues use shadow doorbells. The queues created before a failure are
+ * deleted again.
  *
  * On success @io takes over @dbbuf, which cnvme_io_free() frees after the
  * queues; on failure @dbbuf stays the caller's.
@@ -726,23 +755,32 @@ int cnvme_io_create(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 	io->dbbuf = NULL;
 	atomic_set(&io->dead, 0);
 	io->nr_queues = 0;
+	io->prp_pool = dma_pool_create("cnvme-prp", io->dev, PRP_LIST_SIZE,
+				       PRP_LIST_SIZE, 0);
 	io->queues = kcalloc(count, sizeof(*io->queues), GFP_KERNEL);
-	if (!io->queues)
-		return -ENOMEM;
+	if (!io->prp_pool || !io->queues) {
+		ret = -ENOMEM;
+		dev_err(io->dev, "cannot allocate the I/O queues: %pe\n",
+			ERR_PTR(ret));
+		goto err_delete;
+	}
 
 	for (index = 0; index < count; index++) {
 		struct cnvme_io_queue *q = &io->queues[index];
 		u16 qid = index + 1;
 
 		ret = io_queue_alloc(io, ctrl, q, index);
-		if (ret)
+		if (ret) {
+			dev_err(io->dev, "cannot allocate I/O queue %u: %pe\n",
+				qid, ERR_PTR(ret));
 			goto err_delete;
+		}
 		if (dbbuf) {
 			ret = cnvme_queue_set_shadow(&q->qp, dbbuf);
 			if (ret)
 				goto err_free;
 		}
-		ret = cnvme_admin_create_cq(admin, &q->qp, q->polled ? -1 : qid);
+		ret = cnvme_admin_create_cq(admin, &q->qp, io_queue_vector(q));
 		if (ret)
 			goto err_create;
 		ret = cnvme_admin_create_sq(admin, &q->qp);
@@ -794,11 +832,12 @@ void cnvme_io_delete(struct cnvme_io_queues *io, struct cnvme_admin *admin)
 
 /**
  * cnvme_io_free() - Free the memory of the I/O queues, then their shadow
- *	doorbell buffers.
+ *	doorbell buffers and the pool of PRP list pages.
  * @io: the I/O queues, set up by cnvme_io_create().
  *
  * The controller must no longer use them (deleted, or the controller
- * disabled) and their interrupt handlers must be freed.
+ * disabled), their interrupt handlers must be freed and their requests
+ * ended.
  */
 void cnvme_io_free(struct cnvme_io_queues *io)
 {
@@ -811,4 +850,6 @@ void cnvme_io_free(struct cnvme_io_queues *io)
 	io->nr_queues = 0;
 	cnvme_dbbuf_free(io->dbbuf);
 	io->dbbuf = NULL;
+	dma_pool_destroy(io->prp_pool);
+	io->prp_pool = NULL;
 }

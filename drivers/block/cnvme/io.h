@@ -20,9 +20,10 @@
  *
  * Each I/O queue pair is one blk-mq hardware queue, whose driver data is the
  * struct cnvme_io_queue: hardware queue i is queue pair i + 1. The first
- * irq_queues complete by interrupt, on MSI-X vector i + 1 (vector 0 belongs
- * to the admin queue, which is polled); the others are poll queues, created
- * without an interrupt and served by blk-mq's poll map. The command
+ * irq_queues complete by interrupt, on vector i + 1 (vector 0 belongs to
+ * the admin queue, which is polled), or all on vector 0 when the function
+ * gave only that one (then irq_queues is 1); the others are poll queues,
+ * created without an interrupt and served by blk-mq's poll map. The command
  * identifier of a request is its tag and a generation bumped each time the
  * request is issued (cnvme_cid()), so that a completion meant for an earlier
  * issue of the tag, or a duplicate, is told apart and dropped.
@@ -45,6 +46,7 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/dma-direction.h>
+#include <linux/dmapool.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/nvme.h>
@@ -60,20 +62,40 @@
 /*
  * Most data segments, and pages, of one request: the disks' max_segments,
  * and their max_hw_sectors in pages (512 KiB with 4 KiB pages). With an
- * unaligned first page that is 129 PRP entries: PRP1 and 128 in the one
- * list page of the request's tag.
+ * unaligned first page that is 129 PRP entries: PRP1 and 128 in one PRP
+ * list page.
  */
 #define CNVME_MAX_SEGMENTS	128
 /*
- * Slots of each I/O queue; one stays empty to tell a full queue from an
- * empty one, so the tag set has one tag less.
+ * Slots of each I/O queue: the io_queue_depth module parameter, upstream
+ * nvme's (default and range), within what CAP.MQES allows
+ * (cnvme_io_queue_depth()). One slot stays empty to tell a full queue from
+ * an empty one, so the tag set has one tag less.
  */
-#define CNVME_IO_QUEUE_DEPTH	128
-#define CNVME_IO_TAGS		(CNVME_IO_QUEUE_DEPTH - 1)
+#define CNVME_DEFAULT_IO_QUEUE_DEPTH	1024
+#define CNVME_MAX_IO_QUEUE_DEPTH	4095
 /* PRP entries in one list page of the controller's memory page size (4 KiB). */
 #define CNVME_PRP_LIST_ENTRIES	512
 /* The largest request's entries after PRP1 fit in one list page. */
 static_assert(CNVME_MAX_SEGMENTS <= CNVME_PRP_LIST_ENTRIES);
+
+/**
+ * cnvme_io_queue_depth() - The number of slots of the I/O queues.
+ * @cap: the CAP register.
+ * @wanted: the depth asked for, %CNVME_MIN_QUEUE_DEPTH to
+ *	%CNVME_MAX_IO_QUEUE_DEPTH (the io_queue_depth module parameter).
+ *
+ * Return: @wanted, or CAP.MQES + 1 if that is smaller; 0 if CAP.MQES is 0,
+ * which the specification does not allow (a queue has at least 2 slots).
+ */
+static inline u32 cnvme_io_queue_depth(u64 cap, u32 wanted)
+{
+	u32 mqes = NVME_CAP_MQES(cap);
+
+	if (!mqes)
+		return 0;
+	return min(mqes + 1, wanted);
+}
 
 /**
  * struct cnvme_rq - Per-request driver data.
@@ -84,12 +106,16 @@ static_assert(CNVME_MAX_SEGMENTS <= CNVME_PRP_LIST_ENTRIES);
  *	mapped without @sg.
  * @dma_len: the length of that mapping, 0 if none.
  * @dir: the direction of the mapping.
+ * @list: the PRP list page of the request, from the controller's pool, if
+ *	its data spans more than two memory pages; NULL otherwise.
+ * @list_dma: DMA address of @list.
  * @expired: set when the request timed out once; cleared when it is queued.
  * @gen: the generation in the command identifier of the request's latest
  *	issue, 4 bits (cnvme_cid()); bumped under the submission lock before
  *	the request is started, read by the completion side.
  *
- * Nothing is mapped while @nents and @dma_len are both 0.
+ * Nothing is mapped while @nents and @dma_len are both 0. The mapping and
+ * the list page are the request's from queue_rq until it ends.
  */
 struct cnvme_rq {
 	struct scatterlist sg[CNVME_MAX_SEGMENTS];
@@ -97,6 +123,8 @@ struct cnvme_rq {
 	dma_addr_t dma;
 	u32 dma_len;
 	enum dma_data_direction dir;
+	__le64 *list;
+	dma_addr_t list_dma;
 	bool expired;
 	u8 gen;
 };
@@ -104,8 +132,10 @@ struct cnvme_rq {
 /**
  * struct cnvme_queue_layout - How the hardware queues are split between
  *	interrupts and polling: the driver data of the tag set.
- * @dev: the PCI function, whose MSI-X vector affinities give the CPUs of
- *	each queue.
+ * @dev: the PCI function, whose vector affinities give the CPUs of each
+ *	interrupt queue.
+ * @shared_vector: whether there is only vector 0, which the one interrupt
+ *	queue shares with the admin queue: it has no affinity to map by.
  * @irq_queues: hardware queues completed by interrupts: 0 to
  *	@irq_queues - 1.
  * @poll_queues: hardware queues completed by polling: @irq_queues to
@@ -113,6 +143,7 @@ struct cnvme_rq {
  */
 struct cnvme_queue_layout {
 	struct device *dev;
+	bool shared_vector;
 	u32 irq_queues;
 	u32 poll_queues;
 };
@@ -150,30 +181,22 @@ struct cnvme_io_queues;
  * @polled: whether it is a poll queue (no interrupt).
  * @cq_lock: protects @qp.cq; taken with interrupts off, the interrupt
  *	handler takes it.
- * @sq_lock: protects @qp.sq, @scratch and @segs.
+ * @sq_lock: protects @qp.sq and @segs.
  * @qp: the queue pair; its two halves are under the two locks.
  * @sq_head: the submission queue head the controller reported last, from
  *	the completion side to the submission side.
- * @scratch: where PRP lists are built before they are copied to the tag's
- *	list page, %CNVME_PRP_LIST_ENTRIES entries.
  * @segs: the DMA segments of the request being submitted,
  *	%CNVME_MAX_SEGMENTS of them.
- * @lists: one PRP list page per tag, %CNVME_IO_QUEUE_DEPTH pages of
- *	%CNVME_PRP_LIST_ENTRIES entries, in coherent DMA memory.
- * @lists_dma: DMA address of @lists.
  */
 struct cnvme_io_queue {
 	struct cnvme_io_queues *io;
 	u32 index;
 	bool polled;
 	spinlock_t cq_lock;	/* guards qp.cq */
-	spinlock_t sq_lock;	/* guards qp.sq, scratch and segs */
+	spinlock_t sq_lock;	/* guards qp.sq and segs */
 	struct cnvme_queue qp;
 	u16 sq_head;
-	__le64 *scratch;
 	struct cnvme_segment *segs;
-	__le64 *lists;
-	dma_addr_t lists_dma;
 };
 
 /**
@@ -185,6 +208,9 @@ struct cnvme_io_queue {
  * @layout: the split of the hardware queues, the driver data of @tagset.
  * @cap: the controller capabilities, for the timeout of a disable.
  * @page_shift: the controller memory page size.
+ * @depth: the number of slots of each queue; the tag set has one tag less.
+ * @prp_pool: the PRP list pages, one memory page each, taken by the
+ *	requests that need one.
  * @dbbuf: the shadow doorbell buffers, if the controller reads them; freed
  *	with the queues.
  * @dead: set once the controller was disabled after a failure: no command
@@ -200,6 +226,8 @@ struct cnvme_io_queues {
 	struct cnvme_queue_layout layout;
 	u64 cap;
 	unsigned int page_shift;
+	u32 depth;
+	struct dma_pool *prp_pool;
 	struct cnvme_dbbuf *dbbuf;
 	atomic_t dead;
 	struct cnvme_io_queue *queues;
@@ -281,8 +309,8 @@ static inline bool cnvme_io_is_dead(struct cnvme_io_queues *io)
 #define CNVME_CID_TAG_MASK	GENMASK(CNVME_CID_TAG_BITS - 1, 0)
 #define CNVME_CID_GEN_MASK	GENMASK(15 - CNVME_CID_TAG_BITS, 0)
 
-/* The largest tag of an I/O queue fits in the tag bits. */
-static_assert(CNVME_IO_TAGS - 1 <= CNVME_CID_TAG_MASK);
+/* The largest tag of the deepest I/O queue fits in the tag bits. */
+static_assert(CNVME_MAX_IO_QUEUE_DEPTH - 2 <= CNVME_CID_TAG_MASK);
 
 /**
  * cnvme_cid() - The command identifier of an issue of a request.

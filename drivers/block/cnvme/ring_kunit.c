@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite cnvme_ring: the submission and completion queue helpers of
- * io.h (ring arithmetic, pushing a command, the phase check) and the shadow
- * doorbell event check.
+ * io.h (the I/O queue depth, ring arithmetic, pushing a command, the phase
+ * check) and the shadow doorbell event check.
  */
 
 #include <kunit/test.h>
@@ -24,6 +24,28 @@ static void depth_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sq.depth, 2);
 	KUNIT_ASSERT_EQ(test, cnvme_cq_ring_init(&cq, 65536), 0);
 	KUNIT_EXPECT_EQ(test, cq.depth, 65536);
+}
+
+static void io_queue_depth(struct kunit *test)
+{
+	/* CAP.MQES is 0's based: 1, the smallest valid, is 2 slots. */
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(1, 1024), 2);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(30, 1024), 31);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(1023, 1024), 1024);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0xffff, 1024), 1024);
+	/* The io_queue_depth parameter at its bounds. */
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0xffff, 2), 2);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(30, 2), 2);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0xffff, CNVME_MAX_IO_QUEUE_DEPTH),
+			4095);
+	/* Only bits 15:0 of CAP are MQES (here with TO 0xf0 and CQR). */
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0xf00001001eULL, 1024), 31);
+	/* MQES 0 is invalid: no depth. */
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0, 1024), 0);
+	KUNIT_EXPECT_EQ(test, cnvme_io_queue_depth(0xf000010000ULL, 1024), 0);
+	/* The largest tag of the deepest queue survives the command identifier. */
+	KUNIT_EXPECT_EQ(test, cnvme_cid_tag(cnvme_cid(CNVME_MAX_IO_QUEUE_DEPTH - 2, 15)),
+			CNVME_MAX_IO_QUEUE_DEPTH - 2);
 }
 
 static void sq_tail_wraps(struct kunit *test)
@@ -182,6 +204,7 @@ static void shadow_doorbell_events(struct kunit *test)
 
 static struct kunit_case cnvme_ring_cases[] = {
 	KUNIT_CASE(depth_limits),
+	KUNIT_CASE(io_queue_depth),
 	KUNIT_CASE(sq_tail_wraps),
 	KUNIT_CASE(sq_full),
 	KUNIT_CASE(cq_phase_flips),
