@@ -62,7 +62,7 @@ def main():
     variants = selected(variant_tests(args.build))
     if variants:
         boot(rep, args.build, args.run_dir.with_name(args.run_dir.name + "-variants"), variants,
-             prefix="variants: ", kunit=False, controllers=variant_controllers())
+             prefix="variants: ", kunit=False, controllers=variant_controllers(args.build))
     if args.debug_build:
         # The same tests on the debug kernel (KASAN, lockdep, DMA-API debug,
         # kmemleak, might_sleep checks), less the long data-verification ones.

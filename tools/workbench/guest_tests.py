@@ -98,15 +98,41 @@ VARIANTS = (
 )
 
 
-def variant_controllers():
-    return [c for _, c in VARIANTS]
+# Sectors of the media error controllers: a read of MEDIA_TRANSIENT fails
+# once, then succeeds; a read of MEDIA_PERSISTENT always fails. Both are far
+# from where partition scans and blkid read.
+MEDIA_TRANSIENT = 65536
+MEDIA_PERSISTENT = 98304
+
+
+def media_controller():
+    """A controller of 64 MiB whose backend fails reads at the media sectors."""
+    return vm.Controller(namespaces=[vm.Namespace(nsid=1, size=64 << 20, errors=[
+        ("read_aio", MEDIA_TRANSIENT, True), ("read_aio", MEDIA_PERSISTENT, False)])])
+
+
+def variant_controllers(build):
+    """The controllers of the variants boot: VARIANTS, then one media error
+    controller per driver of variant_tests (a transient error fires once)."""
+    return [c for _, c in VARIANTS] + [media_controller() for _ in variant_drivers(build)]
+
+
+def variant_drivers(build):
+    """Upstream nvme, then each of our drivers this build has."""
+    return ["nvme"] + [drv for drv in IO_DRIVERS
+                       if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
 
 
 def variant_tests(build, verify_size="16M"):
     """The guest tests of the variants boot: each variant's controller served
     by upstream nvme (the reference, verified alone), then by each of our
     drivers, compared with upstream's namespaces and verified."""
-    drivers = ["nvme"] + [drv for drv in IO_DRIVERS
-                          if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
-    return [vm.Test(f"variant-{drv}-{name}", ["tests/guest/variant.sh", drv, str(i), verify_size], 180)
-            for i, (name, _) in enumerate(VARIANTS) for drv in drivers]
+    drivers = variant_drivers(build)
+    tests = [vm.Test(f"variant-{drv}-{name}", ["tests/guest/variant.sh", drv, str(i), verify_size], 180)
+             for i, (name, _) in enumerate(VARIANTS) for drv in drivers]
+    # Media errors: a transient one is retried away, a persistent one fails
+    # that read alone, after the retries, with EIO.
+    tests += [vm.Test(f"media-errors-{drv}", ["tests/guest/media-errors.sh", drv, str(len(VARIANTS) + k),
+                                              str(MEDIA_TRANSIENT), str(MEDIA_PERSISTENT)], 180)
+              for k, drv in enumerate(drivers)]
+    return tests

@@ -36,6 +36,12 @@ class Namespace:
     size: int = 1 << 30  # bytes of data, a multiple of lba_size
     lba_size: int = 512
     ms: int = 0  # metadata bytes per block (separate buffer): the image holds them after the data
+    # Media errors QEMU's blkdebug injects: (event, sector, once), e.g.
+    # ("read_aio", 2048, True): the first read that touches 512-byte sector
+    # 2048 of the image fails with EIO (once False: every one does). The
+    # controller reports them as Unrecovered Read Error or Write Fault,
+    # without Do Not Retry.
+    errors: list = None
 
 
 @dataclass
@@ -177,8 +183,15 @@ class Guest:
                 with open(img, "wb") as f:
                     f.truncate(size)
                 self.images.append(img)
-                args += ["-blockdev", f"driver=file,node-name=f{i}{sfx},filename={img}",
-                         "-blockdev", f"driver=raw,node-name=blk{i}{sfx},file=f{i}{sfx}"]
+                args += ["-blockdev", f"driver=file,node-name=f{i}{sfx},filename={img}"]
+                image = f"f{i}{sfx}"
+                if ns.errors:
+                    rules = "".join(f",inject-error.{k}.event={event},inject-error.{k}.sector={sector},"
+                                    f"inject-error.{k}.once={'on' if once else 'off'},inject-error.{k}.errno=5"
+                                    for k, (event, sector, once) in enumerate(ns.errors))
+                    args += ["-blockdev", f"driver=blkdebug,node-name=dbg{i}{sfx},image={image}{rules}"]
+                    image = f"dbg{i}{sfx}"
+                args += ["-blockdev", f"driver=raw,node-name=blk{i}{sfx},file={image}"]
             nss += ["-device", f"nvme-ns,drive=blk{i}{sfx},nsid={ns.nsid},bus=nvme{i},"
                     f"logical_block_size={ns.lba_size},physical_block_size={ns.lba_size}"
                     + (f",ms={ns.ms}" if ns.ms else "")]

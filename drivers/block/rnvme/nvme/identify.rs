@@ -322,8 +322,11 @@ pub(crate) enum Unusable {
         /// LBA Data Size, as a power of two.
         lbads: u8,
     },
-    /// The size in 512-byte sectors does not fit 64 bits.
-    TooLarge,
+    /// The size of `nsze` blocks in 512-byte sectors does not fit 64 bits.
+    TooLarge {
+        /// Namespace Size, in logical blocks.
+        nsze: u64,
+    },
     /// The namespace belongs to command set `csi`, not to NVM.
     CommandSet {
         /// Command Set Identifier.
@@ -357,7 +360,9 @@ impl kernel::fmt::Display for Unusable {
                     lbads
                 ),
             },
-            Self::TooLarge => write!(f, "its size does not fit 64-bit sector numbers"),
+            Self::TooLarge { nsze } => {
+                write!(f, "its size of {} blocks overflows 512-byte sectors", nsze)
+            }
             Self::CommandSet { csi } => write!(f, "its command set {} is not NVM", csi),
         }
     }
@@ -453,7 +458,7 @@ impl IdNs {
         let lba_shift = u32::from(lbads);
         self.nsze
             .checked_mul(1 << (lba_shift - u32::from(MIN_LBADS)))
-            .ok_or(Unusable::TooLarge)?;
+            .ok_or(Unusable::TooLarge { nsze: self.nsze })?;
         if csi != CSI_NVM {
             return Err(Unusable::CommandSet { csi });
         }
@@ -834,7 +839,9 @@ mod tests {
         // A size that overflows in 512-byte sectors.
         assert_eq!(
             geometry(&ns(u64::MAX >> 2, 0, &[(0, 12)])?)?,
-            Err(Unusable::TooLarge)
+            Err(Unusable::TooLarge {
+                nsze: u64::MAX >> 2
+            })
         );
         assert!(geometry(&ns(u64::MAX >> 3, 0, &[(0, 12)])?)?.is_ok());
         assert!(geometry(&ns(u64::MAX, 0, &[(0, 9)])?)?.is_ok());
@@ -876,6 +883,10 @@ mod tests {
         says(
             Unusable::LbaSize { lbads: 64 },
             "its LBA size 2^64 is not supported by the block layer",
+        )?;
+        says(
+            Unusable::TooLarge { nsze: 1 << 62 },
+            "its size of 4611686018427387904 blocks overflows 512-byte sectors",
         )?;
         says(
             Unusable::CommandSet { csi: 2 },
