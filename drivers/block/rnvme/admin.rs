@@ -66,6 +66,7 @@ use crate::{
             Completion,
             CNS_ACTIVE_NS_LIST,
             CNS_CONTROLLER,
+            CNS_CTRL_NVM,
             CNS_NAMESPACE,
             CNS_NS_DESCRIPTORS, //
         },
@@ -73,6 +74,7 @@ use crate::{
             self,
             ActiveNsList,
             IdCtrl,
+            IdCtrlNvm,
             IdNs,
             IDENTIFY_SIZE,
             NS_LIST_MAX, //
@@ -719,6 +721,16 @@ impl<'a> Admin<'a> {
     /// Those of [`Admin::execute`].
     pub(crate) fn identify_namespace(&self, nsid: u32) -> Result<IdNs> {
         self.identify(CNS_NAMESPACE, nsid, IdNs::parse)
+    }
+
+    /// Returns the controller's limits of the NVM command set: the I/O command set specific
+    /// Identify Controller data structure of NVM (CNS 06h, CSI 0).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Admin::execute`]: a controller older than NVMe 2.0 may not know it.
+    pub(crate) fn identify_controller_nvm(&self) -> Result<IdCtrlNvm> {
+        self.identify(CNS_CTRL_NVM, 0, IdCtrlNvm::parse)
     }
 
     /// Returns the command set of namespace `nsid`, from its Namespace Identification

@@ -48,10 +48,15 @@ use crate::{
     nvme::{
         identify::{
             IdCtrl,
+            IdCtrlNvm,
             NsGeometry,
             CSI_NVM, //
         },
-        regs, //
+        limits::disk_limits,
+        regs::{
+            self,
+            PageSize, //
+        }, //
     },
     params, //
 };
@@ -94,8 +99,8 @@ pub(crate) struct Controller<'bound> {
     instance: u32,
     /// Identify Controller data.
     id: IdCtrl,
-    /// Largest transfer of one command, in bytes.
-    max_transfer: usize,
+    /// The controller's limits of the NVM command set.
+    nvm: IdCtrlNvm,
     /// The active namespaces the driver serves, in increasing identifier order.
     namespaces: KVec<(u32, NsGeometry)>,
     /// How many I/O queue pairs the controller granted, poll queues included.
@@ -155,7 +160,7 @@ impl<'bound> Controller<'bound> {
                 _: {
                     Self::enable_retry_delays(pdev, &admin, id);
                 },
-                max_transfer: id.max_transfer_bytes(admin.min_page_size()),
+                nvm: Self::identify_nvm(&admin),
                 namespaces: Self::scan_namespaces(pdev, &admin, *instance)?,
                 io_queues: Self::request_io_queues(pdev, &admin)?,
                 io: Self::start_io(pdev, &admin, *instance, id, *io_queues, depth)?,
@@ -164,8 +169,8 @@ impl<'bound> Controller<'bound> {
                     *instance,
                     namespaces,
                     &io.path,
-                    *max_transfer,
-                    id.has_volatile_write_cache(),
+                    (id, nvm),
+                    admin.min_page_size(),
                 )?),
             }))
         })
@@ -226,6 +231,15 @@ impl Controller<'_> {
             yes_no(id.supports_sgls())
         );
         Ok(id)
+    }
+
+    /// Returns the controller's limits of the NVM command set (Identify CNS 06h), or none if it
+    /// does not report them, which the failed command's message says.
+    fn identify_nvm(admin: &AdminPath<'_>) -> IdCtrlNvm {
+        admin
+            .commands()
+            .and_then(|admin| admin.identify_controller_nvm())
+            .unwrap_or_default()
     }
 
     /// Lets the controller ask for delays before retries (`CRD` in a completion, the delays
@@ -357,7 +371,8 @@ impl Controller<'_> {
             .ok()
     }
 
-    /// Registers one disk per namespace, `rnvme<instance>n<nsid>`.
+    /// Registers one disk per namespace, `rnvme<instance>n<nsid>`, with the limits the
+    /// controller's Identify data `(id, nvm)` and minimum memory page size `mpsmin` give.
     ///
     /// # Errors
     ///
@@ -367,31 +382,41 @@ impl Controller<'_> {
         instance: u32,
         namespaces: &[(u32, NsGeometry)],
         io: &Arc<IoPath>,
-        max_transfer: usize,
-        write_cache: bool,
+        (id, nvm): (&IdCtrl, &IdCtrlNvm),
+        mpsmin: PageSize,
     ) -> Result<KVec<GenDisk<IoOps>>> {
         let page = io.page_size();
         // At most `MAX_SEGMENTS` pages: 129 PRP entries with an unaligned start, which fit in
         // the one PRP list page of each request.
-        let max_bytes = max_transfer.min(MAX_SEGMENTS * page.bytes());
+        let max_bytes = id
+            .max_transfer_bytes(mpsmin)
+            .min(MAX_SEGMENTS * page.bytes());
+        let max_hw_sectors = u32::try_from(max_bytes >> 9)?;
+        let write_cache = id.has_volatile_write_cache();
         let mut disks = KVec::with_capacity(namespaces.len(), GFP_KERNEL)?;
-        for &(nsid, ref id) in namespaces {
+        for &(nsid, ref ns) in namespaces {
+            let limits = disk_limits(id, nvm, ns, max_hw_sectors, mpsmin);
             let queue = Arc::new(
                 Namespace {
                     nsid,
-                    lba_shift: id.lba_shift(),
+                    lba_shift: ns.lba_shift(),
+                    deallocate_zeroes: limits.write_zeroes_unmap_sectors > 0,
                     io: io.clone(),
                 },
                 GFP_KERNEL,
             )?;
             let disk = GenDiskBuilder::new()
-                .capacity_sectors(id.capacity_sectors())
-                .logical_block_size(id.lba_size())?
-                .physical_block_size(id.lba_size())?
-                .max_hw_sectors(u32::try_from(max_bytes >> 9)?)
+                .capacity_sectors(ns.capacity_sectors())
+                .logical_block_size(ns.lba_size())?
+                .physical_block_size(ns.lba_size())?
+                .max_hw_sectors(max_hw_sectors)
                 // CAST: `MAX_SEGMENTS` is 128.
                 .max_segments(MAX_SEGMENTS as u16)
                 .virt_boundary(page.bytes() - 1)?
+                .discard(limits.discard_sectors, limits.discard_segments)
+                .discard_granularity(limits.discard_granularity)
+                .max_write_zeroes_sectors(limits.write_zeroes_sectors)
+                .max_write_zeroes_unmap_sectors(limits.write_zeroes_unmap_sectors)
                 .write_cache(write_cache, write_cache)
                 .parent(pdev.as_ref())
                 .build(fmt!("rnvme{}n{}", instance, nsid), io.tagset(), queue)
@@ -451,7 +476,7 @@ impl<'bound> Controller<'bound> {
         depth: u32,
     ) -> Result<Io> {
         let poll_queues = params::poll_queues().min(granted - 1);
-        let dbbuf = if id.supports_dbbuf() {
+        let dbbuf = if id.supports_dbbuf() && params::shadow_doorbells() {
             Self::shadow_doorbells(pdev, admin, granted)
         } else {
             None

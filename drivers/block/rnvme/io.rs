@@ -125,6 +125,7 @@ use crate::{
     driver::Bar0,
     nvme::{
         cmd::{
+            dsm_range,
             Command,
             Completion,
             CqEntry,
@@ -185,9 +186,10 @@ pub(crate) struct RqData {
 /// Per-request driver data that only the request's owner reaches.
 #[derive(Default)]
 pub(crate) struct RqOwner {
-    /// The PRP list page of the request in flight, if its data needs one; freed when the
-    /// request is taken back from the controller ([`release`]).
-    prp_list: Option<PoolBlock>,
+    /// The page the controller reads besides the data of the request in flight, if it needs
+    /// one: its PRP list, or the ranges of a discard; freed when the request is taken back from
+    /// the controller ([`release`]).
+    list_page: Option<PoolBlock>,
     /// How often the request was retried after an error; reset when it ends.
     retries: u8,
 }
@@ -231,8 +233,8 @@ pub(crate) struct IoState {
     page: PageSize,
     /// The shadow doorbell buffers, if the controller reads them.
     _dbbuf: Option<Arc<DbBuf>>,
-    /// The PRP list pages of the requests that need one.
-    prp_lists: Arc<DmaPool>,
+    /// The list pages of the requests that need one: PRP lists, discard ranges.
+    list_pages: Arc<DmaPool>,
     /// The controller's Command Retry Delay Times (Identify Controller), for the retries
     /// whose completion asks for a delay.
     crdt: [u16; 3],
@@ -254,7 +256,8 @@ pub(crate) struct CompletionSide {
 struct Submission {
     /// The submission queue.
     sq: SubQueue,
-    /// Where PRP lists are built before they are copied to a list page of the pool.
+    /// Where PRP lists and discard ranges are built before they are copied to a list page of
+    /// the pool.
     prp_scratch: KVec<u64>,
     /// The DMA segments of the request being submitted (per queue rather than on the stack:
     /// filling it needs no initialization per I/O).
@@ -299,6 +302,8 @@ pub(crate) struct Namespace {
     pub(crate) nsid: u32,
     /// log2 of the logical block size.
     pub(crate) lba_shift: u32,
+    /// Whether a write zeroes may deallocate the blocks (they then read as zeroes).
+    pub(crate) deallocate_zeroes: bool,
     /// The controller's I/O path.
     pub(crate) io: Arc<IoPath>,
 }
@@ -380,6 +385,22 @@ impl Operations for IoOps {
         rq.data().expired.store(false, Relaxed);
         let (mut cmd, rq) = match rq.op() {
             Op::Flush => (Command::flush(ns.nsid), MappedRequest::from(rq)),
+            Op::WriteZeroes => {
+                let (slba, nlb) = match rw_range(&ns, &rq) {
+                    Ok(range) => range,
+                    Err(e) => return Err((rq, e)),
+                };
+                let deallocate = ns.deallocate_zeroes && !rq.is_nounmap();
+                let cmd = Command::write_zeroes(ns.nsid, slba, nlb, deallocate);
+                (cmd, MappedRequest::from(rq))
+            }
+            Op::Discard => {
+                let mut rq = MappedRequest::from(rq);
+                match q.deallocate(&mut submission, &ns, &mut rq) {
+                    Ok(cmd) => (cmd, rq),
+                    Err(e) => return refuse(rq, dev, e),
+                }
+            }
             Op::Read | Op::Write => {
                 let range = match rw_range(&ns, &rq) {
                     Ok(range) => range,
@@ -446,7 +467,8 @@ impl Operations for IoOps {
     }
 }
 
-/// Returns the first block and the number of blocks minus one of a Read or Write request.
+/// Returns the first block and the number of blocks minus one of a Read, Write or Write Zeroes
+/// request.
 fn rw_range(ns: &Namespace, rq: &Request<IoOps>) -> Result<(u64, u16)> {
     let bytes = rq.bytes();
     if bytes == 0 || bytes & ((1 << ns.lba_shift) - 1) != 0 {
@@ -523,8 +545,8 @@ fn refuse(
 fn release(rq: MappedRequest<IoOps>, dev: &device::Device<Bound>) -> Result<OwnedRequest<IoOps>> {
     let mut rq = rq.unmap(dev)?;
     let owner = rq.owner_data();
-    if owner.prp_list.is_some() {
-        owner.prp_list = None;
+    if owner.list_page.is_some() {
+        owner.list_page = None;
     }
     Ok(rq)
 }
@@ -571,12 +593,46 @@ impl IoQueue {
         if prp.list_pages == 0 {
             return Ok((prp.prp1, prp.prp2));
         }
-        let mut list = self.state.prp_lists.alloc(GFP_ATOMIC)?;
+        let mut list = self.state.list_pages.alloc(GFP_ATOMIC)?;
         // The entries after PRP1, all in the one list page.
         list.write(0, prp_scratch.get(..prp.entries - 1).ok_or(EINVAL)?)?;
         let prp2 = list.dma_address();
-        rq.owner_data().prp_list = Some(list);
+        rq.owner_data().list_page = Some(list);
         Ok((prp.prp1, prp2))
+    }
+}
+
+impl IoQueue {
+    /// Returns the Dataset Management that deallocates the ranges of discard request `rq`,
+    /// one per bio. They are built in the queue's scratch page, then copied to a list page of
+    /// the pool, which `rq` keeps until it is released.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for more than [`DSM_MAX_RANGES`](crate::nvme::cmd::DSM_MAX_RANGES) ranges, which
+    /// the disk's limits forbid;
+    /// `ENOMEM` if the pool has no page (blk-mq then tries the request again later).
+    fn deallocate(
+        &self,
+        submission: &mut Submission,
+        ns: &Namespace,
+        rq: &mut MappedRequest<IoOps>,
+    ) -> Result<Command> {
+        let scratch = &mut submission.prp_scratch;
+        let mut ranges = 0;
+        for (sector, bytes) in rq.bio_ranges() {
+            let slot = scratch.get_mut(2 * ranges..2 * ranges + 2).ok_or(EINVAL)?;
+            slot.copy_from_slice(&dsm_range(
+                sector >> (ns.lba_shift - 9),
+                bytes >> ns.lba_shift,
+            ));
+            ranges += 1;
+        }
+        let mut page = self.state.list_pages.alloc(GFP_ATOMIC)?;
+        page.write(0, scratch.get(..2 * ranges).ok_or(EINVAL)?)?;
+        let cmd = Command::deallocate(ns.nsid, ranges, page.dma_address())?;
+        rq.owner_data().list_page = Some(page);
+        Ok(cmd)
     }
 }
 
@@ -942,7 +998,7 @@ impl IoPath {
         dbbuf: Option<Arc<DbBuf>>,
     ) -> Result<Arc<Self>> {
         let cap = admin.cap();
-        let prp_lists = DmaPool::new(pdev.as_ref(), c"rnvme-prp", LIST_BYTES, LIST_BYTES, 0)
+        let list_pages = DmaPool::new(pdev.as_ref(), c"rnvme-prp", LIST_BYTES, LIST_BYTES, 0)
             .inspect_err(|e| dev_err!(pdev, "no PRP list pool: {:?}\n", e))?;
         let state = Arc::new(
             IoState {
@@ -952,7 +1008,7 @@ impl IoPath {
                 cap,
                 page: admin.page_size(),
                 _dbbuf: dbbuf.clone(),
-                prp_lists,
+                list_pages,
                 crdt,
                 dead: Atomic::new(false),
             },

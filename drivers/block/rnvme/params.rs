@@ -61,3 +61,9 @@ pub(crate) fn io_queue_depth() -> u32 {
 pub(crate) fn max_retries() -> u8 {
     module_parameters::max_retries.value()
 }
+
+/// Returns the `shadow_doorbells` module parameter: whether the I/O queues use the shadow
+/// doorbell buffers of a controller that offers them.
+pub(crate) fn shadow_doorbells() -> bool {
+    module_parameters::shadow_doorbells.value()
+}

@@ -67,6 +67,10 @@ module! {
             default: 1024,
             description: "Entries of each I/O queue, 2 to 4095; at most what the controller supports (CAP.MQES + 1)",
         },
+        shadow_doorbells: bool {
+            default: true,
+            description: "Use shadow doorbell buffers (Doorbell Buffer Config) if the controller offers them; N writes every doorbell register",
+        },
         max_retries: u8 {
             default: 5,
             description: "Max number of retries a command may have: after an error the controller did not mark Do Not Retry",

@@ -50,6 +50,10 @@ pub(crate) enum IoOpcode {
     Write = 0x01,
     /// Read.
     Read = 0x02,
+    /// Write Zeroes.
+    WriteZeroes = 0x08,
+    /// Dataset Management.
+    DatasetManagement = 0x09,
 }
 
 /// Identify CNS value: Identify Namespace data structure for the given namespace.
@@ -60,6 +64,9 @@ pub(crate) const CNS_CONTROLLER: u8 = 0x01;
 pub(crate) const CNS_ACTIVE_NS_LIST: u8 = 0x02;
 /// Identify CNS value: Namespace Identification Descriptor list of the given namespace.
 pub(crate) const CNS_NS_DESCRIPTORS: u8 = 0x03;
+/// Identify CNS value: the I/O command set specific Identify Controller data structure (of the
+/// NVM command set, whose CSI is 0).
+pub(crate) const CNS_CTRL_NVM: u8 = 0x06;
 
 /// Feature identifier: Number of Queues.
 pub(crate) const FEAT_NUM_QUEUES: u8 = 0x07;
@@ -78,6 +85,20 @@ pub(crate) const CQE_STATUS_DWORD: usize = 3;
 
 /// Read/Write CDW12: Force Unit Access.
 const RW_FUA: u32 = 1 << 30;
+/// Write Zeroes CDW12 bit: Deallocate the blocks (they then read as zeroes).
+const WZ_DEAC: u32 = 1 << 25;
+/// Dataset Management CDW11 bit: Attribute Deallocate.
+const DSM_AD: u32 = 1 << 2;
+
+/// Most ranges of one Dataset Management command: NR is 8 bits, 0's based.
+pub(crate) const DSM_MAX_RANGES: usize = 256;
+
+/// Returns a Dataset Management range of `nlb` logical blocks (not 0's based) from `slba`,
+/// without context attributes, as the two little-endian quadwords of its 16 bytes.
+pub(crate) const fn dsm_range(slba: u64, nlb: u32) -> [u64; 2] {
+    // Context attributes in bytes 3:0, the length in 7:4, the first block in 15:8.
+    [((nlb as u64) << 32).to_le(), slba.to_le()]
+}
 /// Create I/O queue CDW11: Physically Contiguous.
 const QUEUE_PC: u32 = 1 << 0;
 /// Create I/O Completion Queue CDW11: Interrupts Enabled.
@@ -203,6 +224,40 @@ impl Command {
         fua: bool,
     ) -> Self {
         Self::rw(IoOpcode::Write, nsid, slba, nlb_zero_based, prp1, prp2, fua)
+    }
+
+    /// Returns a Write Zeroes of `nlb_zero_based + 1` logical blocks at `slba`; with `deallocate`
+    /// the controller may deallocate them instead (DEAC).
+    pub(crate) const fn write_zeroes(
+        nsid: u32,
+        slba: u64,
+        nlb_zero_based: u16,
+        deallocate: bool,
+    ) -> Self {
+        let (lo, hi) = split(slba);
+        let deac = if deallocate { WZ_DEAC } else { 0 };
+        Self::new(IoOpcode::WriteZeroes as u8, nsid)
+            .with_dw10(lo)
+            .with_dw11(hi)
+            .with_dw12(deac | nlb_zero_based as u32)
+    }
+
+    /// Returns a Dataset Management that deallocates the `ranges` ranges ([`dsm_range`]) in the
+    /// buffer at `prp1` (16 bytes each, not crossing a memory page).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `ranges` is 0 or above [`DSM_MAX_RANGES`].
+    pub(crate) fn deallocate(nsid: u32, ranges: usize, prp1: u64) -> Result<Self> {
+        if ranges == 0 || ranges > DSM_MAX_RANGES {
+            return Err(EINVAL);
+        }
+        // CAST: at most 255.
+        let nr = (ranges - 1) as u32;
+        Ok(Self::new(IoOpcode::DatasetManagement as u8, nsid)
+            .with_prps(prp1, 0)
+            .with_dw10(nr)
+            .with_dw11(DSM_AD))
     }
 
     /// Returns a Flush of namespace `nsid`'s volatile write cache.
@@ -708,6 +763,38 @@ mod tests {
         // FUA in bit 30, the 0's based block count below, nothing else.
         assert_eq!(dw(&cmd, 12), 0x4000_ffff);
         assert_eq!(cmd.cdw10_15(), [u32::MAX, u32::MAX, 0x4000_ffff, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn discard_commands() -> Result {
+        let cmd = Command::write_zeroes(5, 0x1_0000_0002, 0xffff, false);
+        assert_eq!(cmd.opcode(), 0x08);
+        assert_eq!(cmd.nsid(), 5);
+        assert_eq!(cmd.cdw10_15(), [2, 1, 0xffff, 0, 0, 0]);
+        assert_eq!((cmd.prp1(), cmd.prp2()), (0, 0));
+        let cmd = Command::write_zeroes(5, 8, 7, true);
+        assert_eq!(cmd.cdw10_15(), [8, 0, (1 << 25) | 7, 0, 0, 0]);
+
+        let cmd = Command::deallocate(7, 1, 0xabc0_0000)?;
+        assert_eq!(cmd.opcode(), 0x09);
+        assert_eq!(cmd.nsid(), 7);
+        assert_eq!((cmd.prp1(), cmd.prp2()), (0xabc0_0000, 0));
+        // NR is 0's based; the Deallocate attribute is bit 2 of CDW11.
+        assert_eq!(cmd.cdw10_15(), [0, 4, 0, 0, 0, 0]);
+        assert_eq!(Command::deallocate(7, 256, 0)?.cdw10_15()[0], 255);
+        assert_eq!(Command::deallocate(7, 0, 0).err(), Some(EINVAL));
+        assert_eq!(Command::deallocate(7, 257, 0).err(), Some(EINVAL));
+
+        // A range: context attributes, length (not 0's based), first block, little-endian.
+        let r = dsm_range(0x0102_0304_0506_0708, 0x1122_3344);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&u64::from_le(r[0]).to_le_bytes());
+        bytes[8..].copy_from_slice(&u64::from_le(r[1]).to_le_bytes());
+        assert_eq!(
+            bytes,
+            [0, 0, 0, 0, 0x44, 0x33, 0x22, 0x11, 8, 7, 6, 5, 4, 3, 2, 1]
+        );
         Ok(())
     }
 

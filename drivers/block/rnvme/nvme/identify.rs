@@ -244,6 +244,16 @@ const LBAF_COUNT: usize = 64;
 /// log2 of the smallest logical block the block layer accepts: 512 bytes, a sector.
 const MIN_LBADS: u8 = 9;
 
+/// NSFEAT: the OPTPERF bits (5:4) start here.
+const NSFEAT_OPTPERF_SHIFT: u8 = 4;
+
+/// DLFEAT bits 2:0: what a deallocated block reads as.
+const DLFEAT_READ_MASK: u8 = 0x7;
+/// DLFEAT bits 2:0 value: deallocated blocks read as zeroes.
+const DLFEAT_READ_ZEROES: u8 = 0x1;
+/// DLFEAT bit: Write Zeroes may deallocate the blocks (DEAC).
+const DLFEAT_WRITE_ZEROES_DEAC: u8 = 1 << 3;
+
 /// Namespace Identifier Type of the Command Set Identifier descriptor (Identify CNS 03h).
 const NIDT_CSI: u8 = 4;
 /// The NVM command set, the only one the driver serves.
@@ -268,10 +278,15 @@ struct IdNsData {
     nsze: U64,
     ncap: U64,
     nuse: U64,
-    _nsfeat: u8,
+    nsfeat: u8,
     nlbaf: u8,
     flbas: u8,
-    _rsvd27: [u8; 101],
+    _mc_dpc_dps_nmic_rescap_fpi: [u8; 6],
+    dlfeat: u8,
+    _rsvd34: [u8; 34],
+    npdg: U16,
+    npda: U16,
+    _rsvd72: [u8; 56],
     lbaf: [LbaFormat; LBAF_COUNT],
     _rsvd384: [u8; 3712],
 }
@@ -298,6 +313,15 @@ pub(crate) struct IdNs {
     pub(crate) ms: u16,
     /// Relative Performance of that format, 0 is best (0 if the format is not listed).
     pub(crate) rp: u8,
+    /// Deallocate Logical Block Features: what deallocated blocks read as (2:0), and whether
+    /// Write Zeroes may deallocate (bit 3).
+    pub(crate) dlfeat: u8,
+    /// Namespace Features.
+    pub(crate) nsfeat: u8,
+    /// Namespace Preferred Deallocate Granularity, in logical blocks, 0's based.
+    pub(crate) npdg: u16,
+    /// Namespace Preferred Deallocate Alignment, in logical blocks, 0's based.
+    pub(crate) npda: u16,
 }
 
 /// Why the driver does not serve a namespace; its [`Display`](kernel::fmt::Display) is the
@@ -375,6 +399,12 @@ pub(crate) struct NsGeometry {
     pub(crate) nsze: u64,
     /// log2 of the logical block size, at least 9.
     lba_shift: u32,
+    /// Whether a Write Zeroes may deallocate the blocks: they then read as zeroes.
+    pub(crate) deallocate_zeroes: bool,
+    /// The OPTPERF bits of the namespace features: which preferred granularities it reports.
+    pub(crate) optperf: u8,
+    /// Preferred Deallocate Granularity and Alignment, in logical blocks (not 0's based).
+    pub(crate) deallocate_unit: (u32, u32),
 }
 
 impl NsGeometry {
@@ -424,6 +454,10 @@ impl IdNs {
             ms: lbaf.map_or(0, |l| l.ms.get()),
             lbads: lbaf.map_or(0, |l| l.lbads),
             rp: lbaf.map_or(0, |l| l.rp & 0x3),
+            dlfeat: d.dlfeat,
+            nsfeat: d.nsfeat,
+            npdg: d.npdg.get(),
+            npda: d.npda.get(),
         })
     }
 
@@ -465,6 +499,10 @@ impl IdNs {
         Ok(NsGeometry {
             nsze: self.nsze,
             lba_shift,
+            deallocate_zeroes: self.dlfeat & DLFEAT_READ_MASK == DLFEAT_READ_ZEROES
+                && self.dlfeat & DLFEAT_WRITE_ZEROES_DEAC != 0,
+            optperf: self.nsfeat >> NSFEAT_OPTPERF_SHIFT,
+            deallocate_unit: (u32::from(self.npdg) + 1, u32::from(self.npda) + 1),
         })
     }
 }
@@ -496,6 +534,48 @@ pub(crate) fn command_set(data: &[u8]) -> Result<u8> {
         at = id + usize::from(nidl);
     }
     Ok(CSI_NVM)
+}
+
+/// The I/O command set specific Identify Controller data structure of the NVM command set
+/// (CNS 06h, CSI 0).
+#[repr(C)]
+#[derive(FromBytes, KnownLayout, Immutable)]
+struct IdCtrlNvmData {
+    _vsl: u8,
+    wzsl: u8,
+    _wusl: u8,
+    dmrl: u8,
+    dmrsl: U32,
+    _dmsl: U64,
+    _rsvd16: [u8; 4080],
+}
+
+/// The limits of the NVM command set specific Identify Controller data the driver uses; all
+/// zero (no limit) for a controller that does not report them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IdCtrlNvm {
+    /// Write Zeroes Size Limit: `2 ^ wzsl` minimum memory pages, 0 for none.
+    pub(crate) wzsl: u8,
+    /// Dataset Management Ranges Limit: ranges per command, 0 for none.
+    pub(crate) dmrl: u8,
+    /// Dataset Management Range Size Limit: logical blocks per range, 0 for none.
+    pub(crate) dmrsl: u32,
+}
+
+impl IdCtrlNvm {
+    /// Parses the NVM command set specific Identify Controller data structure.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` if `data` is shorter than 4096 bytes.
+    pub(crate) fn parse(data: &[u8]) -> Result<Self> {
+        let d: &IdCtrlNvmData = view(data)?;
+        Ok(Self {
+            wzsl: d.wzsl,
+            dmrl: d.dmrl,
+            dmrsl: d.dmrsl.get(),
+        })
+    }
 }
 
 /// The active namespace ID list (CNS 02h).
@@ -566,6 +646,7 @@ impl<'a> ActiveNsList<'a> {
 const _: () = assert!(size_of::<IdCtrlData>() == IDENTIFY_SIZE);
 const _: () = assert!(size_of::<IdNsData>() == IDENTIFY_SIZE);
 const _: () = assert!(size_of::<NsListData>() == IDENTIFY_SIZE);
+const _: () = assert!(size_of::<IdCtrlNvmData>() == IDENTIFY_SIZE);
 
 #[cfg(CONFIG_RNVME_KUNIT_TEST)]
 #[kunit_tests(rnvme_identify)]
@@ -755,6 +836,52 @@ mod tests {
         assert_eq!(id.format, 0);
         let g = id.classify(CSI_NVM, 65536).map_err(|_| EINVAL)?;
         assert_eq!(g.capacity_sectors(), 8 * 128);
+        Ok(())
+    }
+
+    #[test]
+    fn namespace_deallocate_zeroes() -> Result {
+        // DLFEAT at byte 33: deallocated blocks read as zeroes (1) and Write Zeroes may
+        // deallocate (bit 3); both are needed.
+        let with = |dlfeat: u8| -> Result<bool> {
+            let mut b = ns(8, 0, &[(0, 9)])?;
+            b[33] = dlfeat;
+            let id = IdNs::parse(&b)?;
+            assert_eq!(id.dlfeat, dlfeat);
+            Ok(id
+                .classify(CSI_NVM, MAX_LBA)
+                .map_err(|_| EINVAL)?
+                .deallocate_zeroes)
+        };
+        assert!(with(0x09)?);
+        assert!(with(0x19)?);
+        assert!(!with(0x01)?);
+        assert!(!with(0x08)?);
+        assert!(!with(0x0a)?);
+        assert!(!with(0x0f)?);
+        assert!(!with(0)?);
+        Ok(())
+    }
+
+    #[test]
+    fn controller_nvm_limits() -> Result {
+        let mut b = buffer()?;
+        b[0] = 0xaa;
+        b[1] = 7;
+        b[2] = 0xbb;
+        b[3] = 128;
+        put(&mut b, 4, &0x0001_0000u32.to_le_bytes());
+        put(&mut b, 8, &u64::MAX.to_le_bytes());
+        assert_eq!(
+            IdCtrlNvm::parse(&b)?,
+            IdCtrlNvm {
+                wzsl: 7,
+                dmrl: 128,
+                dmrsl: 0x1_0000
+            }
+        );
+        assert_eq!(IdCtrlNvm::parse(&buffer()?)?, IdCtrlNvm::default());
+        assert_eq!(IdCtrlNvm::parse(&b[..4095]), Err(EINVAL));
         Ok(())
     }
 
