@@ -369,44 +369,78 @@ static int status_errno(u16 status)
 static void blk_status_errors(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_SUCCESS), 0);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_LBA_RANGE), -EIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ABORT_REQ), -EIO);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_OPCODE), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_READ_ERROR), -ENODATA);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_GUARD_CHECK), -EILSEQ);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_CAP_EXCEEDED), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_NS), -EREMOTEIO);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SCT_PATH), -ENOLINK);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_LBA_RANGE), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_HOST_PATH_ERROR), -ENOLINK);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_RESERVATION_CONFLICT), -EBADE);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ZONE_TOO_MANY_ACTIVE), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ZONE_TOO_MANY_OPEN), -ETOOMANYREFS);
 }
+
+/* Upstream nvme's table, entry by entry, by SCT << 8 | SC. */
+static const struct {
+	u16 key;
+	blk_status_t want;
+} status_table[] = {
+	{ 0x000, BLK_STS_OK },
+	{ 0x081, BLK_STS_NOSPC },
+	{ 0x080, BLK_STS_TARGET },
+	{ 0x021, BLK_STS_TARGET },
+	{ 0x082, BLK_STS_TARGET },
+	{ 0x180, BLK_STS_NOTSUPP },
+	{ 0x001, BLK_STS_NOTSUPP },
+	{ 0x002, BLK_STS_NOTSUPP },
+	{ 0x00b, BLK_STS_NOTSUPP },
+	{ 0x280, BLK_STS_MEDIUM },
+	{ 0x281, BLK_STS_MEDIUM },
+	{ 0x287, BLK_STS_MEDIUM },
+	{ 0x286, BLK_STS_MEDIUM },
+	{ 0x182, BLK_STS_MEDIUM },
+	{ 0x285, BLK_STS_MEDIUM },
+	{ 0x282, BLK_STS_PROTECTION },
+	{ 0x283, BLK_STS_PROTECTION },
+	{ 0x284, BLK_STS_PROTECTION },
+	{ 0x181, BLK_STS_PROTECTION },
+	{ 0x083, BLK_STS_RESV_CONFLICT },
+	{ 0x370, BLK_STS_TRANSPORT },
+	{ 0x1bd, BLK_STS_ZONE_ACTIVE_RESOURCE },
+	{ 0x1be, BLK_STS_ZONE_OPEN_RESOURCE },
+	/* Not in the table: an I/O error. */
+	{ 0x004, BLK_STS_IOERR },
+};
 
 static void blk_status_mapping(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, false)), BLK_STS_OK);
-	/* DNR alone does not make a success a failure. */
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, true)), BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x01, true)), BLK_STS_NOTSUPP);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x02, true)), BLK_STS_NOTSUPP);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x04, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x07, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x0b, true)), BLK_STS_TARGET);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x80, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x81, true)), BLK_STS_NOSPC);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x82, false)), BLK_STS_IOERR);
-	/* The same codes under another type mean something else. */
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x01, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x80, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x81, true)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x82, true)), BLK_STS_TARGET);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x00, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x80, false)), BLK_STS_MEDIUM);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x81, false)), BLK_STS_MEDIUM);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x82, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x83, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x84, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x85, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x00, false)), BLK_STS_TRANSPORT);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x71, false)), BLK_STS_TRANSPORT);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(7, 0x00, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(4, 0x80, false)), BLK_STS_IOERR);
+	/*
+	 * The same codes under another type mean something else; no other
+	 * path status, no vendor specific status, has an entry.
+	 */
+	static const u16 io_errors[] = {
+		0x101, 0x10b, 0x183, 0x200, 0x288, 0x300, 0x371, 0x381, 0x700, 0x7ff,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(status_table); i++) {
+		u16 key = status_table[i].key;
+		blk_status_t want = status_table[i].want;
+
+		KUNIT_EXPECT_EQ_MSG(test, cnvme_status_to_blk(status(key >> 8, key & 0xff, false)),
+				    want, "status %#x", key);
+		KUNIT_EXPECT_EQ_MSG(test, cnvme_status_to_blk(status(key >> 8, key & 0xff, true)),
+				    want, "status %#x with DNR", key);
+	}
+	for (i = 0; i < ARRAY_SIZE(io_errors); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    cnvme_status_to_blk(status(io_errors[i] >> 8,
+							       io_errors[i] & 0xff, false)),
+				    BLK_STS_IOERR, "status %#x", io_errors[i]);
+	/* The retry delay and More bits are not part of the key. */
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(NVME_STATUS_CRD | 0x281), BLK_STS_MEDIUM);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(NVME_STATUS_MORE | 0x000), BLK_STS_OK);
 }
 
 static struct kunit_case cnvme_cmd_cases[] = {

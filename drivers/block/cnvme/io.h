@@ -921,16 +921,11 @@ static inline u16 cnvme_cqe_status(const struct nvme_completion *cqe)
  * cnvme_status_to_blk() - Map a completion status to the block layer's view.
  * @status: the status field, without the phase tag.
  *
- * Choices worth knowing:
- * - LBA out of range is %BLK_STS_IOERR: a request past the end of the
- *   namespace is a bug, not a full device; capacity exceeded (thin
- *   provisioning ran out) is %BLK_STS_NOSPC.
- * - Invalid opcode and invalid field mean the command (or an option of it) is
- *   not supported: %BLK_STS_NOTSUPP.
- * - Invalid namespace and writes to a read-only range are refused by the
- *   target: %BLK_STS_TARGET.
- * - Every path related status is %BLK_STS_TRANSPORT.
- * - Anything else, vendor specific codes included, is %BLK_STS_IOERR.
+ * The table of upstream nvme (nvme_error_status() in
+ * drivers/nvme/host/core.c), keyed by the status code type and status code:
+ * the Do Not Retry, More and Command Retry Delay bits are not part of the
+ * key. Every code without an entry, vendor specific ones included, is
+ * %BLK_STS_IOERR.
  *
  * Return: the block layer status.
  */
@@ -939,26 +934,40 @@ static inline blk_status_t cnvme_status_to_blk(u16 status)
 	switch (status & NVME_SCT_SC_MASK) {
 	case NVME_SC_SUCCESS:
 		return BLK_STS_OK;
-	case NVME_SC_INVALID_OPCODE:
-	case NVME_SC_INVALID_FIELD:
-		return BLK_STS_NOTSUPP;
 	case NVME_SC_CAP_EXCEEDED:
 		return BLK_STS_NOSPC;
-	case NVME_SC_INVALID_NS:
-	case NVME_SC_READ_ONLY:
+	case NVME_SC_LBA_RANGE:
+	case NVME_SC_CMD_INTERRUPTED:
+	case NVME_SC_NS_NOT_READY:
 		return BLK_STS_TARGET;
+	case NVME_SC_BAD_ATTRIBUTES:
+	case NVME_SC_INVALID_OPCODE:
+	case NVME_SC_INVALID_FIELD:
+	case NVME_SC_INVALID_NS:
+		return BLK_STS_NOTSUPP;
 	case NVME_SC_WRITE_FAULT:
 	case NVME_SC_READ_ERROR:
+	case NVME_SC_UNWRITTEN_BLOCK:
+	case NVME_SC_ACCESS_DENIED:
+	case NVME_SC_READ_ONLY:
+	case NVME_SC_COMPARE_FAILED:
 		return BLK_STS_MEDIUM;
-	case NVME_SC_INVALID_PI:
 	case NVME_SC_GUARD_CHECK:
 	case NVME_SC_APPTAG_CHECK:
 	case NVME_SC_REFTAG_CHECK:
+	case NVME_SC_INVALID_PI:
 		return BLK_STS_PROTECTION;
-	}
-	if ((status & NVME_SCT_MASK) == NVME_SCT_PATH)
+	case NVME_SC_RESERVATION_CONFLICT:
+		return BLK_STS_RESV_CONFLICT;
+	case NVME_SC_HOST_PATH_ERROR:
 		return BLK_STS_TRANSPORT;
-	return BLK_STS_IOERR;
+	case NVME_SC_ZONE_TOO_MANY_ACTIVE:
+		return BLK_STS_ZONE_ACTIVE_RESOURCE;
+	case NVME_SC_ZONE_TOO_MANY_OPEN:
+		return BLK_STS_ZONE_OPEN_RESOURCE;
+	default:
+		return BLK_STS_IOERR;
+	}
 }
 
 #endif /* CNVME_IO_H */
