@@ -3,7 +3,7 @@
  * KUnit suite cnvme_cmd: the command builders of cnvme.h and io.h, the
  * command identifiers of io.h (tag and generation), the command and
  * completion layouts of <linux/nvme.h> as the controller reads
- * and writes them, and the status mapping of io.h.
+ * and writes them, and the status mapping and retry decision of io.h.
  */
 
 #include <kunit/test.h>
@@ -267,6 +267,14 @@ static void admin_commands(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_sq, 1);
 	KUNIT_EXPECT_EQ(test, nr_cq, 1);
 
+	/* Set Features, FID 0x16, the data structure at PRP1. */
+	cnvme_cmd_set_host_behavior(&cmd, 0x9000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x09);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0x9000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.features.dptr.prp2), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x16);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0);
+
 	cnvme_cmd_delete_queue(&cmd, nvme_admin_delete_sq, 9);
 	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x00);
 	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 9);
@@ -443,6 +451,64 @@ static void blk_status_mapping(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(NVME_STATUS_MORE | 0x000), BLK_STS_OK);
 }
 
+/* Expects @d, the disposition of case @what, to end the request with @want. */
+static void expect_end(struct kunit *test, const char *what,
+		       struct cnvme_disposition d, blk_status_t want)
+{
+	KUNIT_EXPECT_FALSE_MSG(test, d.retry, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.status, want, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.delay_ms, 0, "%s", what);
+}
+
+/*
+ * Expects @d, the disposition of case @what, to retry the request after
+ * @delay_ms milliseconds.
+ */
+static void expect_retry(struct kunit *test, const char *what,
+			 struct cnvme_disposition d, u32 delay_ms)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, d.retry, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.delay_ms, delay_ms, "%s", what);
+}
+
+/* Returns an unrecovered read error status whose CRD field is @crd. */
+static u16 crd(u16 crd)
+{
+	return crd << 11 | 0x281;
+}
+
+static void retry_disposition(struct kunit *test)
+{
+	static const u16 crdt[CNVME_NR_CRDT] = { 1, 20, 0xffff };
+	static const u16 no_crdt[CNVME_NR_CRDT];
+	u16 read_error = status(2, 0x81, false);
+	u8 retries;
+
+	/* Retried while below the limit, ended at the limit. */
+	for (retries = 0; retries < 5; retries++)
+		expect_retry(test, "below the limit",
+			     cnvme_disposition(read_error, retries, 5, true, crdt), 0);
+	expect_end(test, "at the limit",
+		   cnvme_disposition(read_error, 5, 5, true, crdt), BLK_STS_MEDIUM);
+	expect_end(test, "limit 0",
+		   cnvme_disposition(read_error, 0, 0, true, crdt), BLK_STS_MEDIUM);
+	/* Do Not Retry, or a submitter that wants no retries (failfast). */
+	expect_end(test, "DNR",
+		   cnvme_disposition(status(2, 0x81, true), 0, 5, true, crdt),
+		   BLK_STS_MEDIUM);
+	expect_end(test, "failfast",
+		   cnvme_disposition(read_error, 0, 5, false, crdt), BLK_STS_MEDIUM);
+	/* Success is never retried, whatever the bits say. */
+	expect_end(test, "success with CRD 1",
+		   cnvme_disposition(1 << 11, 0, 5, true, crdt), BLK_STS_OK);
+	/* The delay the CRD field selects, in units of 100 ms. */
+	expect_retry(test, "CRD 1", cnvme_disposition(crd(1), 0, 5, true, crdt), 100);
+	expect_retry(test, "CRD 2", cnvme_disposition(crd(2), 0, 5, true, crdt), 2000);
+	expect_retry(test, "CRD 3", cnvme_disposition(crd(3), 0, 5, true, crdt), 6553500);
+	expect_retry(test, "CRD 2, CRDT 0",
+		     cnvme_disposition(crd(2), 0, 5, true, no_crdt), 0);
+}
+
 static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(entry_sizes),
 	KUNIT_CASE(read_write_layout),
@@ -458,6 +524,7 @@ static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(status_field_bits),
 	KUNIT_CASE(blk_status_errors),
 	KUNIT_CASE(blk_status_mapping),
+	KUNIT_CASE(retry_disposition),
 	{}
 };
 
