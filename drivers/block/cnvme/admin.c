@@ -4,6 +4,7 @@
  * polled on the admin completion queue. See cnvme.h.
  */
 
+#include <linux/build_bug.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
@@ -433,6 +434,35 @@ int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
 		return ret;
 	cnvme_num_queues_allocated(result, nr_sq, nr_cq);
 	return 0;
+}
+
+/* The Host Behavior Support data goes in the admin data buffer. */
+static_assert(sizeof(struct nvme_feat_host_behavior) <= NVME_IDENTIFY_DATA_SIZE);
+
+/**
+ * cnvme_admin_enable_retry_delays() - Enable Advanced Command Retry with a
+ *	Set Features (Host Behavior Support).
+ * @admin: the admin queue.
+ *
+ * The controller may then ask, in the status of a failed command, for one
+ * of its Command Retry Delay Times (CRDT) before the command is retried.
+ * The other host behaviors stay off.
+ *
+ * Return: 0, or an error of cnvme_admin_execute().
+ */
+int cnvme_admin_enable_retry_delays(struct cnvme_admin *admin)
+{
+	struct nvme_feat_host_behavior *host = admin->data;
+	struct nvme_command cmd;
+	int ret;
+
+	mutex_lock(&admin->lock);
+	memset(host, 0, sizeof(*host));
+	host->acre = NVME_ENABLE_ACRE;
+	cnvme_cmd_set_host_behavior(&cmd, admin->data_dma);
+	ret = admin_execute_locked(admin, &cmd, NULL);
+	mutex_unlock(&admin->lock);
+	return ret;
 }
 
 /**

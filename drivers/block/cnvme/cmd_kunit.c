@@ -3,7 +3,7 @@
  * KUnit suite cnvme_cmd: the command builders of cnvme.h and io.h, the
  * command identifiers of io.h (tag and generation), the command and
  * completion layouts of <linux/nvme.h> as the controller reads
- * and writes them, and the status mapping of io.h.
+ * and writes them, and the status mapping and retry decision of io.h.
  */
 
 #include <kunit/test.h>
@@ -267,6 +267,14 @@ static void admin_commands(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr_sq, 1);
 	KUNIT_EXPECT_EQ(test, nr_cq, 1);
 
+	/* Set Features, FID 0x16, the data structure at PRP1. */
+	cnvme_cmd_set_host_behavior(&cmd, 0x9000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x09);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0x9000);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(cmd.features.dptr.prp2), 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 0x16);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 11), 0);
+
 	cnvme_cmd_delete_queue(&cmd, nvme_admin_delete_sq, 9);
 	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x00);
 	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 9);
@@ -369,44 +377,136 @@ static int status_errno(u16 status)
 static void blk_status_errors(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_SUCCESS), 0);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_LBA_RANGE), -EIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ABORT_REQ), -EIO);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_OPCODE), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_READ_ERROR), -ENODATA);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_GUARD_CHECK), -EILSEQ);
 	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_CAP_EXCEEDED), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_INVALID_NS), -EREMOTEIO);
-	KUNIT_EXPECT_EQ(test, status_errno(NVME_SCT_PATH), -ENOLINK);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_LBA_RANGE), -EREMOTEIO);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_HOST_PATH_ERROR), -ENOLINK);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_RESERVATION_CONFLICT), -EBADE);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ZONE_TOO_MANY_ACTIVE), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, status_errno(NVME_SC_ZONE_TOO_MANY_OPEN), -ETOOMANYREFS);
 }
+
+/* Upstream nvme's table, entry by entry, by SCT << 8 | SC. */
+static const struct {
+	u16 key;
+	blk_status_t want;
+} status_table[] = {
+	{ 0x000, BLK_STS_OK },
+	{ 0x081, BLK_STS_NOSPC },
+	{ 0x080, BLK_STS_TARGET },
+	{ 0x021, BLK_STS_TARGET },
+	{ 0x082, BLK_STS_TARGET },
+	{ 0x180, BLK_STS_NOTSUPP },
+	{ 0x001, BLK_STS_NOTSUPP },
+	{ 0x002, BLK_STS_NOTSUPP },
+	{ 0x00b, BLK_STS_NOTSUPP },
+	{ 0x280, BLK_STS_MEDIUM },
+	{ 0x281, BLK_STS_MEDIUM },
+	{ 0x287, BLK_STS_MEDIUM },
+	{ 0x286, BLK_STS_MEDIUM },
+	{ 0x182, BLK_STS_MEDIUM },
+	{ 0x285, BLK_STS_MEDIUM },
+	{ 0x282, BLK_STS_PROTECTION },
+	{ 0x283, BLK_STS_PROTECTION },
+	{ 0x284, BLK_STS_PROTECTION },
+	{ 0x181, BLK_STS_PROTECTION },
+	{ 0x083, BLK_STS_RESV_CONFLICT },
+	{ 0x370, BLK_STS_TRANSPORT },
+	{ 0x1bd, BLK_STS_ZONE_ACTIVE_RESOURCE },
+	{ 0x1be, BLK_STS_ZONE_OPEN_RESOURCE },
+	/* Not in the table: an I/O error. */
+	{ 0x004, BLK_STS_IOERR },
+};
 
 static void blk_status_mapping(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, false)), BLK_STS_OK);
-	/* DNR alone does not make a success a failure. */
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x00, true)), BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x01, true)), BLK_STS_NOTSUPP);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x02, true)), BLK_STS_NOTSUPP);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x04, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x07, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x0b, true)), BLK_STS_TARGET);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x80, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x81, true)), BLK_STS_NOSPC);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(0, 0x82, false)), BLK_STS_IOERR);
-	/* The same codes under another type mean something else. */
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x01, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x80, true)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x81, true)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(1, 0x82, true)), BLK_STS_TARGET);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x00, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x80, false)), BLK_STS_MEDIUM);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x81, false)), BLK_STS_MEDIUM);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x82, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x83, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x84, false)), BLK_STS_PROTECTION);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(2, 0x85, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x00, false)), BLK_STS_TRANSPORT);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(3, 0x71, false)), BLK_STS_TRANSPORT);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(7, 0x00, false)), BLK_STS_IOERR);
-	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(status(4, 0x80, false)), BLK_STS_IOERR);
+	/*
+	 * The same codes under another type mean something else; no other
+	 * path status, no vendor specific status, has an entry.
+	 */
+	static const u16 io_errors[] = {
+		0x101, 0x10b, 0x183, 0x200, 0x288, 0x300, 0x371, 0x381, 0x700, 0x7ff,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(status_table); i++) {
+		u16 key = status_table[i].key;
+		blk_status_t want = status_table[i].want;
+
+		KUNIT_EXPECT_EQ_MSG(test, cnvme_status_to_blk(status(key >> 8, key & 0xff, false)),
+				    want, "status %#x", key);
+		KUNIT_EXPECT_EQ_MSG(test, cnvme_status_to_blk(status(key >> 8, key & 0xff, true)),
+				    want, "status %#x with DNR", key);
+	}
+	for (i = 0; i < ARRAY_SIZE(io_errors); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    cnvme_status_to_blk(status(io_errors[i] >> 8,
+							       io_errors[i] & 0xff, false)),
+				    BLK_STS_IOERR, "status %#x", io_errors[i]);
+	/* The retry delay and More bits are not part of the key. */
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(NVME_STATUS_CRD | 0x281), BLK_STS_MEDIUM);
+	KUNIT_EXPECT_EQ(test, cnvme_status_to_blk(NVME_STATUS_MORE | 0x000), BLK_STS_OK);
+}
+
+/* Expects @d, the disposition of case @what, to end the request with @want. */
+static void expect_end(struct kunit *test, const char *what,
+		       struct cnvme_disposition d, blk_status_t want)
+{
+	KUNIT_EXPECT_FALSE_MSG(test, d.retry, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.status, want, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.delay_ms, 0, "%s", what);
+}
+
+/*
+ * Expects @d, the disposition of case @what, to retry the request after
+ * @delay_ms milliseconds.
+ */
+static void expect_retry(struct kunit *test, const char *what,
+			 struct cnvme_disposition d, u32 delay_ms)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, d.retry, "%s", what);
+	KUNIT_EXPECT_EQ_MSG(test, d.delay_ms, delay_ms, "%s", what);
+}
+
+/* Returns an unrecovered read error status whose CRD field is @crd. */
+static u16 crd(u16 crd)
+{
+	return crd << 11 | 0x281;
+}
+
+static void retry_disposition(struct kunit *test)
+{
+	static const u16 crdt[CNVME_NR_CRDT] = { 1, 20, 0xffff };
+	static const u16 no_crdt[CNVME_NR_CRDT];
+	u16 read_error = status(2, 0x81, false);
+	u8 retries;
+
+	/* Retried while below the limit, ended at the limit. */
+	for (retries = 0; retries < 5; retries++)
+		expect_retry(test, "below the limit",
+			     cnvme_disposition(read_error, retries, 5, true, crdt), 0);
+	expect_end(test, "at the limit",
+		   cnvme_disposition(read_error, 5, 5, true, crdt), BLK_STS_MEDIUM);
+	expect_end(test, "limit 0",
+		   cnvme_disposition(read_error, 0, 0, true, crdt), BLK_STS_MEDIUM);
+	/* Do Not Retry, or a submitter that wants no retries (failfast). */
+	expect_end(test, "DNR",
+		   cnvme_disposition(status(2, 0x81, true), 0, 5, true, crdt),
+		   BLK_STS_MEDIUM);
+	expect_end(test, "failfast",
+		   cnvme_disposition(read_error, 0, 5, false, crdt), BLK_STS_MEDIUM);
+	/* Success is never retried, whatever the bits say. */
+	expect_end(test, "success with CRD 1",
+		   cnvme_disposition(1 << 11, 0, 5, true, crdt), BLK_STS_OK);
+	/* The delay the CRD field selects, in units of 100 ms. */
+	expect_retry(test, "CRD 1", cnvme_disposition(crd(1), 0, 5, true, crdt), 100);
+	expect_retry(test, "CRD 2", cnvme_disposition(crd(2), 0, 5, true, crdt), 2000);
+	expect_retry(test, "CRD 3", cnvme_disposition(crd(3), 0, 5, true, crdt), 6553500);
+	expect_retry(test, "CRD 2, CRDT 0",
+		     cnvme_disposition(crd(2), 0, 5, true, no_crdt), 0);
 }
 
 static struct kunit_case cnvme_cmd_cases[] = {
@@ -424,6 +524,7 @@ static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(status_field_bits),
 	KUNIT_CASE(blk_status_errors),
 	KUNIT_CASE(blk_status_mapping),
+	KUNIT_CASE(retry_disposition),
 	{}
 };
 

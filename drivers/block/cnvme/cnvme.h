@@ -297,6 +297,22 @@ static inline void cnvme_cmd_set_num_queues(struct nvme_command *cmd, u16 nsqr,
 }
 
 /**
+ * cnvme_cmd_set_host_behavior() - Build a Set Features (Host Behavior
+ *	Support).
+ * @cmd: the command to fill in.
+ * @prp1: the 512-byte data structure (struct nvme_feat_host_behavior), which
+ *	must not cross a memory page.
+ */
+static inline void cnvme_cmd_set_host_behavior(struct nvme_command *cmd,
+					       u64 prp1)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->features.opcode = nvme_admin_set_features;
+	cmd->features.fid = cpu_to_le32(NVME_FEAT_HOST_BEHAVIOR);
+	cmd->features.dptr.prp1 = cpu_to_le64(prp1);
+}
+
+/**
  * cnvme_num_queues_allocated() - Queue counts a Set Features (Number of
  *	Queues) completion reports allocated.
  * @result: the completion's result.
@@ -735,8 +751,9 @@ void cnvme_dbbuf_free(struct cnvme_dbbuf *buf);
  * @bar: the mapping of BAR0, for CSTS.
  * @lock: held for the whole of each command; protects the fields below.
  * @queue: the admin queue pair (queue identifier 0).
- * @data: the %NVME_IDENTIFY_DATA_SIZE byte buffer the controller writes
- *	command data (Identify) into, in coherent DMA memory.
+ * @data: the %NVME_IDENTIFY_DATA_SIZE byte buffer of command data, in
+ *	coherent DMA memory: the controller writes it (Identify), or reads it
+ *	(Host Behavior Support).
  * @data_dma: DMA address of @data.
  * @copy: the CPU's copy of @data, taken once a command completed, for
  *	parsing; %NVME_IDENTIFY_DATA_SIZE bytes.
@@ -770,6 +787,7 @@ int cnvme_admin_active_namespaces(struct cnvme_admin *admin, u32 **ids,
 				  unsigned int *nr);
 int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,
 			       u32 *nr_sq, u32 *nr_cq);
+int cnvme_admin_enable_retry_delays(struct cnvme_admin *admin);
 int cnvme_admin_create_cq(struct cnvme_admin *admin,
 			  const struct cnvme_queue *queue, int vector);
 int cnvme_admin_create_sq(struct cnvme_admin *admin,

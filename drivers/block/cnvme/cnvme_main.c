@@ -110,6 +110,13 @@ static const struct kernel_param_ops io_queue_depth_ops = {
 module_param_cb(io_queue_depth, &io_queue_depth_ops, &io_queue_depth, 0);
 MODULE_PARM_DESC(io_queue_depth,
 		 "Number of entries of each I/O queue, 2 to 4095 (default 1024), fewer if the controller's CAP.MQES says so");
+
+/* Any value is valid: 0 means no retries. */
+static u8 max_retries = 5;
+module_param(max_retries, byte, 0);
+MODULE_PARM_DESC(max_retries,
+		 "Max number of retries a command may have: after an error the controller did not mark Do Not Retry");
+
 /**
  * struct cnvme_namespace - An active namespace the driver can use.
  * @nsid: namespace identifier.
@@ -237,6 +244,24 @@ static int cnvme_identify(struct cnvme_controller *c)
 		 str_yes_no(cnvme_id_ctrl_supports_dbbuf(id)),
 		 str_yes_no(cnvme_id_ctrl_supports_sgls(id)));
 	return 0;
+}
+
+/*
+ * Lets the controller ask for a delay before a failed command is retried
+ * (CRD in its status, the delays being its CRDT), if it has delays to ask
+ * for, as upstream nvme does. Without that, which is reported, retries go
+ * at once.
+ */
+static void cnvme_enable_retry_delays(struct cnvme_controller *c)
+{
+	int ret;
+
+	if (!le16_to_cpu(c->id.crdt1))
+		return;
+	ret = cnvme_admin_enable_retry_delays(&c->ctrl.admin);
+	if (ret)
+		dev_warn(c->ctrl.dev, "cannot enable command retry delays: %pe\n",
+			 ERR_PTR(ret));
 }
 
 /*
@@ -425,6 +450,10 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	layout->shared_vector = vectors == 1;
 	layout->irq_queues = layout->shared_vector ? 1 : vectors - 1;
 	layout->poll_queues = nr_poll;
+	c->io.max_retries = max_retries;
+	c->io.crdt[0] = le16_to_cpu(c->id.crdt1);
+	c->io.crdt[1] = le16_to_cpu(c->id.crdt2);
+	c->io.crdt[2] = le16_to_cpu(c->id.crdt3);
 
 	set->ops = &cnvme_mq_ops;
 	set->nr_hw_queues = layout->irq_queues + layout->poll_queues;
@@ -663,6 +692,7 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = cnvme_identify(c);
 	if (ret)
 		goto err_ctrl;
+	cnvme_enable_retry_delays(c);
 	ret = cnvme_scan_namespaces(c);
 	if (ret)
 		goto err_ctrl;

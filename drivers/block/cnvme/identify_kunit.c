@@ -50,6 +50,9 @@ static u8 *ctrl(struct kunit *test)
 	b[77] = 7;
 	put_unaligned_le16(0x0102, b + 78);
 	put_unaligned_le32(0x00010400, b + 80);
+	put_unaligned_le16(1, b + 128);
+	put_unaligned_le16(0x1234, b + 130);
+	put_unaligned_le16(0xffff, b + 132);
 	put_unaligned_le16(0x010a, b + 256);
 	b[512] = 0x66;
 	b[513] = 0x44;
@@ -135,6 +138,9 @@ static void controller_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, id->mdts, 7);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(id->cntlid), 0x0102);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(id->ver), 0x00010400);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(id->crdt1), 1);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(id->crdt2), 0x1234);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(id->crdt3), 0xffff);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(id->oacs), 0x010a);
 	KUNIT_EXPECT_TRUE(test, cnvme_id_ctrl_supports_dbbuf(id));
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(id->nn), 256);

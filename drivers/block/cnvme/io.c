@@ -210,6 +210,7 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct request *rq = bd->rq;
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct nvme_command cmd;
+	blk_status_t sts;
 	int ret;
 	u8 gen;
 
@@ -264,7 +265,11 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 out_unlock:
 	spin_unlock(&q->sq_lock);
-	return errno_to_blk_status(ret);
+	sts = errno_to_blk_status(ret);
+	/* blk-mq dispatches the request again after these, and ends it after the others. */
+	if (sts != BLK_STS_RESOURCE && sts != BLK_STS_DEV_RESOURCE)
+		req->retries = 0;
+	return sts;
 }
 
 static void cnvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
@@ -335,16 +340,63 @@ static inline struct request *io_cid_to_rq(struct cnvme_io_queue *q, u16 cid)
 }
 
 /*
+ * Hands @rq back to blk-mq, to be dispatched to queue_rq again after
+ * @delay_ms milliseconds.
+ *
+ * With a delay, the run of the queue's requeue list is scheduled first,
+ * while the driver still owns @rq: the queue is not torn down before @rq
+ * ends, so @rq->q is alive. A kick after blk_mq_requeue_request(), as
+ * upstream nvme does it, would touch the queue when @rq is on the list
+ * already, where a run of the list that someone else started may have
+ * dispatched it again, and it may have completed and ended, letting the
+ * queue go. The run scheduled here finds @rq on the list, which gets it
+ * well before the delay is over. Without a delay, blk_mq_requeue_request()
+ * runs the list itself after adding @rq. @rq is not touched once it is
+ * handed back. rnvme's OwnedRequest::requeue() (patch 0017) does the same,
+ * in the same order, which is what makes that abstraction sound.
+ */
+static void io_rq_requeue(struct request *rq, u32 delay_ms)
+{
+	if (delay_ms)
+		blk_mq_delay_kick_requeue_list(rq->q, delay_ms);
+	blk_mq_requeue_request(rq, !delay_ms);
+}
+
+/*
+ * Retries @rq, which completed with the error @status, or ends it with the
+ * block layer status @status maps to, as cnvme_disposition() decides. A
+ * retried request is never batched. Called with @q->cq_lock held, the data
+ * of @rq unmapped and @rq marked complete.
+ */
+static void io_rq_failed(struct cnvme_io_queues *io, struct request *rq,
+			 u16 status)
+{
+	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
+	struct cnvme_disposition d;
+
+	d = cnvme_disposition(status, req->retries, io->max_retries,
+			      !blk_noretry_request(rq), io->crdt);
+	if (!d.retry) {
+		req->retries = 0;
+		blk_mq_end_request(rq, d.status);
+		return;
+	}
+	req->retries++;
+	io_rq_requeue(rq, d.delay_ms);
+}
+
+/*
  * Ends the request of completion @cqe of queue @q, in the poller's batch
- * @iob if there is one and it completed without error. Called with
- * @q->cq_lock held.
+ * @iob if there is one and it completed without error, or retries it if it
+ * failed and may be retried. Called with @q->cq_lock held.
  */
 static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
 				    const struct nvme_completion *cqe,
 				    struct io_comp_batch *iob)
 {
+	u16 status = cnvme_cqe_status(cqe);
 	struct cnvme_io_queues *io = q->io;
-	blk_status_t sts;
+	struct cnvme_rq *req;
 	struct request *rq;
 
 	rq = io_cid_to_rq(q, READ_ONCE(cqe->command_id));
@@ -353,16 +405,20 @@ static inline void cnvme_handle_cqe(struct cnvme_io_queue *q,
 	/* Fault injection: forget the completion; the request times out. */
 	if (blk_should_fake_timeout(rq->q))
 		return;
-	io_rq_release(io, blk_mq_rq_to_pdu(rq));
-	sts = cnvme_status_to_blk(cnvme_cqe_status(cqe));
+	req = blk_mq_rq_to_pdu(rq);
+	io_rq_release(io, req);
 	/*
 	 * Hand the request back: no longer in flight, so that nothing else
-	 * ends it, even while it waits in @iob.
+	 * ends it, even while it waits in @iob or on the requeue list.
 	 */
 	blk_mq_set_request_complete(rq);
-	if (sts != BLK_STS_OK ||
-	    !blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
-		blk_mq_end_request(rq, sts);
+	if (unlikely(status & NVME_SCT_SC_MASK)) {
+		io_rq_failed(io, rq, status);
+		return;
+	}
+	req->retries = 0;
+	if (!blk_mq_add_to_batch(rq, iob, false, blk_mq_end_request_batch))
+		blk_mq_end_request(rq, BLK_STS_OK);
 }
 
 /*
@@ -537,10 +593,13 @@ static void io_queue_cancel(struct cnvme_io_queue *q)
 	spin_lock_irqsave(&q->cq_lock, flags);
 	for (tag = 0; tag < io->tagset.queue_depth; tag++) {
 		struct request *rq = io_tag_to_rq(q, tag);
+		struct cnvme_rq *req;
 
 		if (!rq)
 			continue;
-		io_rq_release(io, blk_mq_rq_to_pdu(rq));
+		req = blk_mq_rq_to_pdu(rq);
+		io_rq_release(io, req);
+		req->retries = 0;
 		blk_mq_set_request_complete(rq);
 		blk_mq_end_request(rq, BLK_STS_IOERR);
 		failed++;
@@ -720,8 +779,8 @@ static int io_queue_alloc(struct cnvme_io_queues *io, struct cnvme_ctrl *ctrl,
 /**
  * cnvme_io_create() - Allocate I/O queue pairs and create them on the
  *	controller.
- * @io: the I/O queues to set up; @io->tagset, @io->layout and @io->depth
- *	are the caller's.
+ * @io: the I/O queues to set up; @io->tagset, @io->layout, @io->depth,
+ *	@io->max_retries and @io->crdt are the caller's.
  * @ctrl: the controller, enabled.
  * @dbbuf: the shadow doorbell buffers, already handed to the controller, or
  *	NULL.

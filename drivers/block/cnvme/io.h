@@ -12,8 +12,8 @@
  *   → interrupt (cnvme_io_irq()) or poller (cnvme_poll()), both
  *     cnvme_poll_cq() (io.c): phase check cnvme_cqe_pending(), head
  *     doorbell cnvme_cq_ring_doorbell()
- *   → status: cnvme_status_to_blk()
- *   → end of the request (cnvme_handle_cqe(), io.c).
+ *   → status: cnvme_status_to_blk(), or a retry: cnvme_disposition()
+ *   → end of the request, or its requeue (cnvme_handle_cqe(), io.c).
  *
  * The admin queue (admin.c) uses the same queue helpers. KUnit tests them
  * through this header. Everything here but the two doorbell writers is pure.
@@ -41,6 +41,7 @@
 
 #include <linux/align.h>
 #include <linux/atomic.h>
+#include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/blk-mq.h>
 #include <linux/build_bug.h>
@@ -79,6 +80,14 @@
 /* The largest request's entries after PRP1 fit in one list page. */
 static_assert(CNVME_MAX_SEGMENTS <= CNVME_PRP_LIST_ENTRIES);
 
+/*
+ * Command Retry Delay Times of a controller (Identify Controller CRDT1 to
+ * CRDT3): the CRD field of a status selects one of them, from 1.
+ */
+#define CNVME_NR_CRDT		3
+/* Unit of the Command Retry Delay Times, in milliseconds. */
+#define CNVME_CRDT_UNIT_MS	100
+
 /**
  * cnvme_io_queue_depth() - The number of slots of the I/O queues.
  * @cap: the CAP register.
@@ -113,6 +122,8 @@ static inline u32 cnvme_io_queue_depth(u64 cap, u32 wanted)
  * @gen: the generation in the command identifier of the request's latest
  *	issue, 4 bits (cnvme_cid()); bumped under the submission lock before
  *	the request is started, read by the completion side.
+ * @retries: how often the request was retried after an error; reset when
+ *	it ends, and when queue_rq refuses it for good.
  *
  * Nothing is mapped while @nents and @dma_len are both 0. The mapping and
  * the list page are the request's from queue_rq until it ends.
@@ -127,6 +138,7 @@ struct cnvme_rq {
 	dma_addr_t list_dma;
 	bool expired;
 	u8 gen;
+	u8 retries;
 };
 
 /**
@@ -213,6 +225,9 @@ struct cnvme_io_queue {
  *	requests that need one.
  * @dbbuf: the shadow doorbell buffers, if the controller reads them; freed
  *	with the queues.
+ * @max_retries: how often a request that failed may be retried.
+ * @crdt: the controller's Command Retry Delay Times (Identify Controller),
+ *	for the retries whose completion asks for a delay.
  * @dead: set once the controller was disabled after a failure: no command
  *	is queued any more.
  * @queues: the queue pairs, by hardware queue index: interrupt queues
@@ -229,6 +244,8 @@ struct cnvme_io_queues {
 	u32 depth;
 	struct dma_pool *prp_pool;
 	struct cnvme_dbbuf *dbbuf;
+	u8 max_retries;
+	u16 crdt[CNVME_NR_CRDT];
 	atomic_t dead;
 	struct cnvme_io_queue *queues;
 	unsigned int nr_queues;
@@ -915,22 +932,17 @@ static inline u16 cnvme_cqe_status(const struct nvme_completion *cqe)
 	return le16_to_cpu(cqe->status) >> 1;
 }
 
-/* 6. The status of the request. */
+/* 6. The status of the request, and whether to retry it. */
 
 /**
  * cnvme_status_to_blk() - Map a completion status to the block layer's view.
  * @status: the status field, without the phase tag.
  *
- * Choices worth knowing:
- * - LBA out of range is %BLK_STS_IOERR: a request past the end of the
- *   namespace is a bug, not a full device; capacity exceeded (thin
- *   provisioning ran out) is %BLK_STS_NOSPC.
- * - Invalid opcode and invalid field mean the command (or an option of it) is
- *   not supported: %BLK_STS_NOTSUPP.
- * - Invalid namespace and writes to a read-only range are refused by the
- *   target: %BLK_STS_TARGET.
- * - Every path related status is %BLK_STS_TRANSPORT.
- * - Anything else, vendor specific codes included, is %BLK_STS_IOERR.
+ * The table of upstream nvme (nvme_error_status() in
+ * drivers/nvme/host/core.c), keyed by the status code type and status code:
+ * the Do Not Retry, More and Command Retry Delay bits are not part of the
+ * key. Every code without an entry, vendor specific ones included, is
+ * %BLK_STS_IOERR.
  *
  * Return: the block layer status.
  */
@@ -939,26 +951,93 @@ static inline blk_status_t cnvme_status_to_blk(u16 status)
 	switch (status & NVME_SCT_SC_MASK) {
 	case NVME_SC_SUCCESS:
 		return BLK_STS_OK;
-	case NVME_SC_INVALID_OPCODE:
-	case NVME_SC_INVALID_FIELD:
-		return BLK_STS_NOTSUPP;
 	case NVME_SC_CAP_EXCEEDED:
 		return BLK_STS_NOSPC;
-	case NVME_SC_INVALID_NS:
-	case NVME_SC_READ_ONLY:
+	case NVME_SC_LBA_RANGE:
+	case NVME_SC_CMD_INTERRUPTED:
+	case NVME_SC_NS_NOT_READY:
 		return BLK_STS_TARGET;
+	case NVME_SC_BAD_ATTRIBUTES:
+	case NVME_SC_INVALID_OPCODE:
+	case NVME_SC_INVALID_FIELD:
+	case NVME_SC_INVALID_NS:
+		return BLK_STS_NOTSUPP;
 	case NVME_SC_WRITE_FAULT:
 	case NVME_SC_READ_ERROR:
+	case NVME_SC_UNWRITTEN_BLOCK:
+	case NVME_SC_ACCESS_DENIED:
+	case NVME_SC_READ_ONLY:
+	case NVME_SC_COMPARE_FAILED:
 		return BLK_STS_MEDIUM;
-	case NVME_SC_INVALID_PI:
 	case NVME_SC_GUARD_CHECK:
 	case NVME_SC_APPTAG_CHECK:
 	case NVME_SC_REFTAG_CHECK:
+	case NVME_SC_INVALID_PI:
 		return BLK_STS_PROTECTION;
-	}
-	if ((status & NVME_SCT_MASK) == NVME_SCT_PATH)
+	case NVME_SC_RESERVATION_CONFLICT:
+		return BLK_STS_RESV_CONFLICT;
+	case NVME_SC_HOST_PATH_ERROR:
 		return BLK_STS_TRANSPORT;
-	return BLK_STS_IOERR;
+	case NVME_SC_ZONE_TOO_MANY_ACTIVE:
+		return BLK_STS_ZONE_ACTIVE_RESOURCE;
+	case NVME_SC_ZONE_TOO_MANY_OPEN:
+		return BLK_STS_ZONE_OPEN_RESOURCE;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+/**
+ * struct cnvme_disposition - What becomes of a request the controller
+ *	completed, decided by cnvme_disposition().
+ * @retry: whether to dispatch it again, after @delay_ms; otherwise it ends
+ *	with @status.
+ * @status: the block layer status of the completion.
+ * @delay_ms: the wait before the retry, in milliseconds; 0 if it ends.
+ */
+struct cnvme_disposition {
+	bool retry;
+	blk_status_t status;
+	u32 delay_ms;
+};
+
+/**
+ * cnvme_disposition() - Decide whether a completed request ends or is
+ *	retried.
+ * @status: the status field of its completion, without the phase tag.
+ * @retries: how often the request was retried already.
+ * @max_retries: how often a request may be retried (the max_retries module
+ *	parameter).
+ * @may_retry: whether the submitter allows retries (no REQ_FAILFAST_* flag:
+ *	!blk_noretry_request()).
+ * @crdt: the controller's Command Retry Delay Times, %CNVME_NR_CRDT of them,
+ *	in units of %CNVME_CRDT_UNIT_MS.
+ *
+ * An error is retried if the controller did not set Do Not Retry, the
+ * submitter allows it and fewer than @max_retries retries were made, as
+ * upstream nvme decides (nvme_decide_disposition()). The retry waits the
+ * delay time the CRD field selects (1 to 3), none if it is 0. A success, or
+ * an error that is not retried, ends with cnvme_status_to_blk().
+ *
+ * Return: the decision.
+ */
+static inline struct cnvme_disposition
+cnvme_disposition(u16 status, u8 retries, u8 max_retries, bool may_retry,
+		  const u16 *crdt)
+{
+	struct cnvme_disposition d = { .status = cnvme_status_to_blk(status) };
+	u32 crd;
+
+	/* The CRD field selects any of them, and nothing past them. */
+	BUILD_BUG_ON(FIELD_MAX(NVME_STATUS_CRD) != CNVME_NR_CRDT);
+	if (d.status == BLK_STS_OK || status & NVME_STATUS_DNR || !may_retry ||
+	    retries >= max_retries)
+		return d;
+	d.retry = true;
+	crd = FIELD_GET(NVME_STATUS_CRD, status);
+	if (crd)
+		d.delay_ms = crdt[crd - 1] * CNVME_CRDT_UNIT_MS;
+	return d;
 }
 
 #endif /* CNVME_IO_H */
