@@ -308,6 +308,31 @@ int cnvme_admin_identify_namespace(struct cnvme_admin *admin, u32 nsid,
 }
 
 /**
+ * cnvme_admin_identify_nvm_limits() - Get the controller's limits of the NVM
+ *	command set (Identify, CNS 06h, CSI 0).
+ * @admin: the admin queue.
+ * @nvm: where to store them; all zero (no limit) if the command fails.
+ *
+ * A controller older than NVMe 2.0 may not know the data structure.
+ *
+ * Return: 0, or an error of cnvme_admin_execute().
+ */
+int cnvme_admin_identify_nvm_limits(struct cnvme_admin *admin,
+				    struct cnvme_nvm_limits *nvm)
+{
+	int ret;
+
+	memset(nvm, 0, sizeof(*nvm));
+	mutex_lock(&admin->lock);
+	ret = admin_identify_locked(admin, NVME_ID_CNS_CS_CTRL, 0);
+	if (!ret)
+		cnvme_nvm_limits_parse((const struct nvme_id_ctrl_nvm *)admin->copy,
+				       nvm);
+	mutex_unlock(&admin->lock);
+	return ret;
+}
+
+/**
  * cnvme_admin_namespace_csi() - Get the command set identifier of a
  *	namespace.
  * @admin: the admin queue.

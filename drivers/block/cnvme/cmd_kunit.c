@@ -237,6 +237,37 @@ static void other_io_commands(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, (const u8 *)&range + 8, range_hi, 8);
 }
 
+static void discard_commands(struct kunit *test)
+{
+	static const u8 range[16] = { 0, 0, 0, 0, 0x44, 0x33, 0x22, 0x11,
+				      8, 7, 6, 5, 4, 3, 2, 1 };
+	struct nvme_dsm_range r;
+	struct nvme_command cmd;
+
+	cnvme_cmd_write_zeroes(&cmd, 5, 0x100000002ULL, 0xffff, false);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x08);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 5);
+	/* No data pointer. */
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6) | dw(&cmd, 7) | dw(&cmd, 8) | dw(&cmd, 9), 0);
+	expect_cdw10_15(test, &cmd, (const u32[]){ 2, 1, 0xffff, 0, 0, 0 });
+	cnvme_cmd_write_zeroes(&cmd, 5, 8, 7, true);
+	expect_cdw10_15(test, &cmd, (const u32[]){ 8, 0, BIT(25) | 7, 0, 0, 0 });
+
+	cnvme_cmd_deallocate(&cmd, 7, 1, 0xabc00000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 0), 0x09);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 1), 7);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 6), 0xabc00000);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 7) | dw(&cmd, 8) | dw(&cmd, 9), 0);
+	/* NR is 0's based; the Deallocate attribute is bit 2 of CDW11. */
+	expect_cdw10_15(test, &cmd, (const u32[]){ 0, 4, 0, 0, 0, 0 });
+	cnvme_cmd_deallocate(&cmd, 7, 256, 0);
+	KUNIT_EXPECT_EQ(test, dw(&cmd, 10), 255);
+
+	/* A range: context attributes, length (not 0's based), first block. */
+	cnvme_dsm_range(&r, 0x0102030405060708ULL, 0x11223344);
+	KUNIT_EXPECT_MEMEQ(test, (const u8 *)&r, range, 16);
+}
+
 static void admin_commands(struct kunit *test)
 {
 	struct nvme_command cmd;
@@ -518,6 +549,7 @@ static struct kunit_case cnvme_cmd_cases[] = {
 	KUNIT_CASE(cid_generation_wraps),
 	KUNIT_CASE(cid_tag_bits),
 	KUNIT_CASE(other_io_commands),
+	KUNIT_CASE(discard_commands),
 	KUNIT_CASE(admin_commands),
 	KUNIT_CASE(create_queues),
 	KUNIT_CASE(completion_fields),

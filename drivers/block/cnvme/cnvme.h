@@ -429,12 +429,62 @@ static inline void cnvme_cmd_doorbell_buffer_config(struct nvme_command *cmd,
  * @nsze: Namespace Size, in logical blocks.
  * @format: index of the LBA format in use.
  * @lba_shift: log2 of the logical block size of that format.
+ * @nsfeat: Namespace Features (its OPTPERF bits say whether @npdg and @npda
+ *	are reported).
+ * @dlfeat: Deallocate Logical Block Features.
+ * @npdg: Namespace Preferred Deallocate Granularity, 0's based.
+ * @npda: Namespace Preferred Deallocate Alignment, 0's based.
  */
 struct cnvme_ns_info {
 	u64 nsze;
 	u8 format;
 	u8 lba_shift;
+	u8 nsfeat;
+	u8 dlfeat;
+	u16 npdg;
+	u16 npda;
 };
+
+/**
+ * struct cnvme_nvm_limits - What the driver takes from the NVM command set
+ *	specific Identify Controller data (CNS 06h); all zero (no limit) for a
+ *	controller that does not report it.
+ * @wzsl: Write Zeroes Size Limit, 2 ^ @wzsl minimum memory pages, 0: none.
+ * @dmrl: Dataset Management Ranges Limit, ranges per command, 0: none.
+ * @dmrsl: Dataset Management Range Size Limit, logical blocks, 0: none.
+ */
+struct cnvme_nvm_limits {
+	u8 wzsl;
+	u8 dmrl;
+	u32 dmrsl;
+};
+
+/**
+ * struct cnvme_disk_limits - The discard and write zeroes limits of a disk,
+ *	in 512-byte sectors (0: not supported), cnvme_disk_limits().
+ * @discard_sectors: largest discard (Dataset Management, deallocate).
+ * @discard_segments: most ranges one discard carries.
+ * @discard_granularity: the unit of discards, in bytes.
+ * @write_zeroes_sectors: largest write zeroes.
+ * @write_zeroes_unmap_sectors: largest write zeroes the controller may
+ *	serve by deallocating.
+ */
+struct cnvme_disk_limits {
+	u32 discard_sectors;
+	u16 discard_segments;
+	u32 discard_granularity;
+	u32 write_zeroes_sectors;
+	u32 write_zeroes_unmap_sectors;
+};
+
+/* DLFEAT bits 2:0: what a deallocated block reads as; 1: zeroes. */
+#define CNVME_DLFEAT_READ_MASK		0x7
+#define CNVME_DLFEAT_READ_ZEROES	0x1
+/* DLFEAT bit 3: Write Zeroes may deallocate the blocks (DEAC). */
+#define CNVME_DLFEAT_WRITE_ZEROES_DEAC	BIT(3)
+
+/* Most logical blocks of one Write Zeroes: its count is 16 bits, 0's based. */
+#define CNVME_WRITE_ZEROES_MAX_BLOCKS	BIT(16)
 
 /**
  * struct cnvme_ns_list - A checked active namespace ID list.
@@ -453,6 +503,12 @@ size_t cnvme_id_trimmed_len(const char *s, size_t size);
 bool cnvme_ns_classify(const struct nvme_id_ns *id, u8 csi,
 		       struct cnvme_ns_info *ns, char *reason, size_t size);
 bool cnvme_ns_desc_csi(const void *data, size_t len, u8 *csi);
+void cnvme_nvm_limits_parse(const struct nvme_id_ctrl_nvm *id,
+			    struct cnvme_nvm_limits *nvm);
+void cnvme_disk_limits(const struct nvme_id_ctrl *id,
+		       const struct cnvme_nvm_limits *nvm,
+		       const struct cnvme_ns_info *ns, u32 max_hw_sectors,
+		       unsigned int mpsmin_shift, struct cnvme_disk_limits *l);
 int cnvme_ns_list_parse(struct cnvme_ns_list *list, const void *data,
 			size_t len);
 
@@ -783,6 +839,8 @@ int cnvme_admin_identify_controller(struct cnvme_admin *admin,
 int cnvme_admin_identify_namespace(struct cnvme_admin *admin, u32 nsid,
 				   struct nvme_id_ns *id);
 u8 cnvme_admin_namespace_csi(struct cnvme_admin *admin, u32 nsid);
+int cnvme_admin_identify_nvm_limits(struct cnvme_admin *admin,
+				    struct cnvme_nvm_limits *nvm);
 int cnvme_admin_active_namespaces(struct cnvme_admin *admin, u32 **ids,
 				  unsigned int *nr);
 int cnvme_admin_set_num_queues(struct cnvme_admin *admin, u32 wanted,

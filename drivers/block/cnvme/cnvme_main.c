@@ -111,6 +111,11 @@ module_param_cb(io_queue_depth, &io_queue_depth_ops, &io_queue_depth, 0);
 MODULE_PARM_DESC(io_queue_depth,
 		 "Number of entries of each I/O queue, 2 to 4095 (default 1024), fewer if the controller's CAP.MQES says so");
 
+static bool shadow_doorbells = true;
+module_param(shadow_doorbells, bool, 0);
+MODULE_PARM_DESC(shadow_doorbells,
+		 "Use shadow doorbell buffers (Doorbell Buffer Config) if the controller offers them; N writes every doorbell register");
+
 /* Any value is valid: 0 means no retries. */
 static u8 max_retries = 5;
 module_param(max_retries, byte, 0);
@@ -174,6 +179,7 @@ struct cnvme_controller {
 	struct cnvme_ctrl ctrl;
 	u32 instance;
 	struct nvme_id_ctrl id;
+	struct cnvme_nvm_limits nvm;
 	size_t max_transfer;
 	struct cnvme_namespace *namespaces;
 	unsigned int nr_namespaces;
@@ -432,7 +438,7 @@ static int cnvme_start_io(struct cnvme_controller *c, struct pci_dev *pdev)
 	u32 nr_poll;
 
 	nr_poll = min(poll_queues, c->io_queues - 1);
-	if (cnvme_id_ctrl_supports_dbbuf(&c->id))
+	if (shadow_doorbells && cnvme_id_ctrl_supports_dbbuf(&c->id))
 		dbbuf = cnvme_shadow_doorbells(c, c->io_queues);
 	vectors = pci_alloc_irq_vectors_affinity(pdev, 1,
 						 c->io_queues - nr_poll + 1,
@@ -551,6 +557,7 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 	 * in one PRP list page (io.h).
 	 */
 	size_t max_bytes = min(c->max_transfer, CNVME_MAX_SEGMENTS * page);
+	u32 max_hw_sectors = max_bytes >> SECTOR_SHIFT;
 	struct device *dev = &pdev->dev;
 	unsigned int i;
 	int ret;
@@ -562,19 +569,28 @@ static int cnvme_add_disks(struct cnvme_controller *c, struct pci_dev *pdev)
 		const struct cnvme_namespace *ns = &c->namespaces[i];
 		struct cnvme_disk *d = &c->disks[i];
 		u32 lba_size = 1U << ns->id.lba_shift;
+		struct cnvme_disk_limits l;
 		struct queue_limits lim = {
 			.logical_block_size	= lba_size,
 			.physical_block_size	= lba_size,
-			.max_hw_sectors		= max_bytes >> SECTOR_SHIFT,
+			.max_hw_sectors		= max_hw_sectors,
 			.max_segments		= CNVME_MAX_SEGMENTS,
 			.virt_boundary_mask	= page - 1,
 		};
 		struct gendisk *disk;
 
+		cnvme_disk_limits(&c->id, &c->nvm, &ns->id, max_hw_sectors,
+				  c->ctrl.min_page_shift, &l);
+		lim.max_hw_discard_sectors = l.discard_sectors;
+		lim.max_discard_segments = l.discard_segments;
+		lim.discard_granularity = l.discard_granularity;
+		lim.max_write_zeroes_sectors = l.write_zeroes_sectors;
+		lim.max_hw_wzeroes_unmap_sectors = l.write_zeroes_unmap_sectors;
 		if (write_cache)
 			lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 		d->queue.nsid = ns->nsid;
 		d->queue.lba_shift = ns->id.lba_shift;
+		d->queue.deallocate_zeroes = l.write_zeroes_unmap_sectors > 0;
 		d->queue.io = &c->io;
 
 		disk = blk_mq_alloc_disk(&c->io.tagset, &lim, &d->queue);
@@ -693,6 +709,8 @@ static int cnvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_ctrl;
 	cnvme_enable_retry_delays(c);
+	/* Without them, which the failed command's message says: no limits. */
+	cnvme_admin_identify_nvm_limits(&c->ctrl.admin, &c->nvm);
 	ret = cnvme_scan_namespaces(c);
 	if (ret)
 		goto err_ctrl;

@@ -145,6 +145,10 @@ bool cnvme_ns_classify(const struct nvme_id_ns *id, u8 csi,
 	ns->nsze = nsze;
 	ns->format = format;
 	ns->lba_shift = lbaf->ds;
+	ns->nsfeat = id->nsfeat;
+	ns->dlfeat = id->dlfeat;
+	ns->npdg = le16_to_cpu(id->npdg);
+	ns->npda = le16_to_cpu(id->npda);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(cnvme_ns_classify);
@@ -219,3 +223,94 @@ int cnvme_ns_list_parse(struct cnvme_ns_list *list, const void *data,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(cnvme_ns_list_parse);
+
+/**
+ * cnvme_nvm_limits_parse() - Take the limits the driver uses from the NVM
+ *	command set specific Identify Controller data (CNS 06h).
+ * @id: the data.
+ * @nvm: where to store the limits.
+ */
+void cnvme_nvm_limits_parse(const struct nvme_id_ctrl_nvm *id,
+			    struct cnvme_nvm_limits *nvm)
+{
+	nvm->wzsl = id->wzsl;
+	nvm->dmrl = id->dmrl;
+	nvm->dmrsl = le32_to_cpu(id->dmrsl);
+}
+EXPORT_SYMBOL_IF_KUNIT(cnvme_nvm_limits_parse);
+
+/**
+ * cnvme_disk_limits() - The discard and write zeroes limits of a namespace's
+ *	disk, as nvme-pci computes them.
+ * @id: the controller's Identify Controller data.
+ * @nvm: its NVM command set limits (cnvme_admin_identify_nvm_limits()).
+ * @ns: the namespace.
+ * @max_hw_sectors: the disk's largest read or write.
+ * @mpsmin_shift: log2 of the controller's minimum memory page size.
+ * @l: where to store the limits.
+ *
+ * Discard: the Dataset Management Range Size Limit if there is one that fits,
+ * otherwise any size if the controller supports Dataset Management; at most
+ * its Ranges Limit ranges, or 256; in units of the namespace's preferred
+ * deallocate granularity or alignment, whichever is larger, if NSFEAT OPTPERF
+ * says it reports them (the second OPTPERF bit counts from NVMe 2.1 on; the
+ * larger NPDGL and NPDAL that nvme-pci also reads are not), otherwise of the
+ * logical block.
+ *
+ * Write zeroes: the Write Zeroes Size Limit if there is one, otherwise the
+ * largest read or write, if the controller supports Write Zeroes; unlike
+ * nvme-pci, at most what the command's 16-bit block count expresses. The
+ * controller may deallocate up to all of it if the namespace reads
+ * deallocated blocks as zeroes and allows it (DLFEAT).
+ */
+void cnvme_disk_limits(const struct nvme_id_ctrl *id,
+		       const struct cnvme_nvm_limits *nvm,
+		       const struct cnvme_ns_info *ns, u32 max_hw_sectors,
+		       unsigned int mpsmin_shift, struct cnvme_disk_limits *l)
+{
+	unsigned int to_sectors = ns->lba_shift - SECTOR_SHIFT;
+	u32 lbs = 1U << ns->lba_shift, sectors, units;
+	u8 optperf;
+
+	if (nvm->dmrsl && !check_shl_overflow(nvm->dmrsl, to_sectors, &sectors))
+		l->discard_sectors = sectors;
+	else if (cnvme_id_ctrl_supports_dsm(id))
+		l->discard_sectors = UINT_MAX;
+	else
+		l->discard_sectors = 0;
+	l->discard_segments = nvm->dmrl ? nvm->dmrl : NVME_DSM_MAX_RANGES;
+
+	optperf = ns->nsfeat >> NVME_NS_FEAT_OPTPERF_SHIFT;
+	if (le32_to_cpu(id->ver) >= NVME_VS(2, 1, 0))
+		optperf &= NVME_NS_FEAT_OPTPERF_MASK_2_1;
+	else
+		optperf &= NVME_NS_FEAT_OPTPERF_MASK;
+	if (optperf & 0x1)
+		units = max(ns->npdg, ns->npda) + 1;
+	else if (optperf)
+		units = ns->npda + 1;
+	else
+		units = 1;
+	if (check_mul_overflow(units, lbs, &l->discard_granularity))
+		l->discard_granularity = lbs;
+
+	if (!cnvme_id_ctrl_supports_write_zeroes(id)) {
+		l->write_zeroes_sectors = 0;
+	} else {
+		u32 wanted = max_hw_sectors;
+
+		if (nvm->wzsl &&
+		    check_shl_overflow(1U, nvm->wzsl + mpsmin_shift - SECTOR_SHIFT,
+				       &wanted))
+			wanted = UINT_MAX;
+		l->write_zeroes_sectors =
+			min_t(u64, wanted,
+			      (u64)CNVME_WRITE_ZEROES_MAX_BLOCKS << to_sectors);
+	}
+	if ((ns->dlfeat & CNVME_DLFEAT_READ_MASK) == CNVME_DLFEAT_READ_ZEROES &&
+	    ns->dlfeat & CNVME_DLFEAT_WRITE_ZEROES_DEAC)
+		l->write_zeroes_unmap_sectors = l->write_zeroes_sectors;
+	else
+		l->write_zeroes_unmap_sectors = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(cnvme_disk_limits);

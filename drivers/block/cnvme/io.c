@@ -201,6 +201,61 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 	return 0;
 }
 
+/* Builds the Write Zeroes of @rq. */
+static int io_write_zeroes_command(struct cnvme_ns_queue *ns,
+				   struct request *rq, struct nvme_command *cmd)
+{
+	u32 bytes = blk_rq_bytes(rq);
+	u64 nlb;
+
+	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
+		return -EINVAL;
+	nlb = (bytes >> ns->lba_shift) - 1;
+	if (nlb > U16_MAX)
+		return -EINVAL;
+	cnvme_cmd_write_zeroes(cmd, ns->nsid,
+			       blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT),
+			       nlb, ns->deallocate_zeroes &&
+			       !(rq->cmd_flags & REQ_NOUNMAP));
+	return 0;
+}
+
+/*
+ * Builds the Dataset Management that deallocates the ranges of discard
+ * request @rq, one per bio, in a page of the pool that stays @req's until
+ * io_rq_release(). Called with @q->sq_lock held.
+ */
+static int io_deallocate_command(struct cnvme_ns_queue *ns,
+				 struct cnvme_io_queue *q, struct request *rq,
+				 struct cnvme_rq *req, struct nvme_command *cmd)
+{
+	unsigned int shift = ns->lba_shift - SECTOR_SHIFT, n = 0;
+	struct nvme_dsm_range *ranges;
+	struct bio *bio;
+	dma_addr_t dma;
+
+	ranges = dma_pool_alloc(q->io->prp_pool, GFP_ATOMIC, &dma);
+	if (!ranges) {
+		dev_err_ratelimited(q->io->dev,
+				    "queue %u: no page for discard ranges: the request waits\n",
+				    io_queue_qid(q));
+		return -ENOMEM;
+	}
+	req->list = ranges;
+	req->list_dma = dma;
+	__rq_for_each_bio(bio, rq) {
+		/* More than the disk's limits allow. */
+		if (n == NVME_DSM_MAX_RANGES) {
+			io_rq_release(q->io, req);
+			return -EINVAL;
+		}
+		cnvme_dsm_range(&ranges[n++], bio->bi_iter.bi_sector >> shift,
+				bio->bi_iter.bi_size >> ns->lba_shift);
+	}
+	cnvme_cmd_deallocate(cmd, ns->nsid, n, dma);
+	return 0;
+}
+
 static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
@@ -230,6 +285,16 @@ static blk_status_t cnvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		ret = io_rw_command(ns, q, rq, &cmd);
+		if (ret)
+			goto out_unlock;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		ret = io_write_zeroes_command(ns, rq, &cmd);
+		if (ret)
+			goto out_unlock;
+		break;
+	case REQ_OP_DISCARD:
+		ret = io_deallocate_command(ns, q, rq, req, &cmd);
 		if (ret)
 			goto out_unlock;
 		break;

@@ -115,8 +115,9 @@ static inline u32 cnvme_io_queue_depth(u64 cap, u32 wanted)
  *	mapped without @sg.
  * @dma_len: the length of that mapping, 0 if none.
  * @dir: the direction of the mapping.
- * @list: the PRP list page of the request, from the controller's pool, if
- *	its data spans more than two memory pages; NULL otherwise.
+ * @list: the page the controller reads besides the request's data, from the
+ *	controller's pool, if it needs one: its PRP list, if its data spans
+ *	more than two memory pages, or the ranges of a discard; NULL otherwise.
  * @list_dma: DMA address of @list.
  * @expired: set when the request timed out once; cleared when it is queued.
  * @gen: the generation in the command identifier of the request's latest
@@ -134,7 +135,7 @@ struct cnvme_rq {
 	dma_addr_t dma;
 	u32 dma_len;
 	enum dma_data_direction dir;
-	__le64 *list;
+	void *list;
 	dma_addr_t list_dma;
 	bool expired;
 	u8 gen;
@@ -261,6 +262,7 @@ struct cnvme_io_queues {
 struct cnvme_ns_queue {
 	u32 nsid;
 	u32 lba_shift;
+	bool deallocate_zeroes;
 	struct cnvme_io_queues *io;
 };
 
@@ -398,6 +400,60 @@ static inline void cnvme_cmd_rw(struct nvme_command *cmd, u8 opcode, u32 nsid,
 	cmd->rw.slba = cpu_to_le64(slba);
 	cmd->rw.length = cpu_to_le16(nlb_zero_based);
 	cmd->rw.control = cpu_to_le16(fua ? NVME_RW_FUA : 0);
+}
+
+/**
+ * cnvme_cmd_write_zeroes() - Build a Write Zeroes.
+ * @cmd: the command to fill in.
+ * @nsid: the namespace.
+ * @slba: the first logical block.
+ * @nlb_zero_based: the number of logical blocks, minus one.
+ * @deallocate: whether the controller may deallocate the blocks (DEAC).
+ */
+static inline void cnvme_cmd_write_zeroes(struct nvme_command *cmd, u32 nsid,
+					  u64 slba, u16 nlb_zero_based,
+					  bool deallocate)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->write_zeroes.opcode = nvme_cmd_write_zeroes;
+	cmd->write_zeroes.nsid = cpu_to_le32(nsid);
+	cmd->write_zeroes.slba = cpu_to_le64(slba);
+	cmd->write_zeroes.length = cpu_to_le16(nlb_zero_based);
+	cmd->write_zeroes.control = cpu_to_le16(deallocate ? NVME_WZ_DEAC : 0);
+}
+
+/**
+ * cnvme_dsm_range() - Fill in a Dataset Management range.
+ * @range: the range.
+ * @slba: its first logical block.
+ * @nlb: its number of logical blocks (not 0's based).
+ */
+static inline void cnvme_dsm_range(struct nvme_dsm_range *range, u64 slba,
+				   u32 nlb)
+{
+	range->cattr = 0;
+	range->nlb = cpu_to_le32(nlb);
+	range->slba = cpu_to_le64(slba);
+}
+
+/**
+ * cnvme_cmd_deallocate() - Build a Dataset Management that deallocates
+ *	ranges.
+ * @cmd: the command to fill in.
+ * @nsid: the namespace.
+ * @nr_ranges: the number of ranges, 1 to %NVME_DSM_MAX_RANGES.
+ * @ranges: the bus address of the ranges (16 bytes each, not crossing a
+ *	memory page).
+ */
+static inline void cnvme_cmd_deallocate(struct nvme_command *cmd, u32 nsid,
+					unsigned int nr_ranges, u64 ranges)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->dsm.opcode = nvme_cmd_dsm;
+	cmd->dsm.nsid = cpu_to_le32(nsid);
+	cmd->dsm.dptr.prp1 = cpu_to_le64(ranges);
+	cmd->dsm.nr = cpu_to_le32(nr_ranges - 1);
+	cmd->dsm.attributes = cpu_to_le32(NVME_DSMGMT_AD);
 }
 
 /**
