@@ -32,12 +32,13 @@ DRIVERS = ("rnvme", "cnvme")
 # kernel's APIs (C and the kernel crate) and the NVMe specification's terms
 # (opcodes, fields), never a function of the driver's own.
 FEATURES = [
-    ("MSI-X interrupts", r"IrqType::MsiX", r"\bPCI_IRQ_MSIX\b", "driver"),
+    ("MSI-X, else MSI, else INTx interrupts", r"IrqTypes::all\s*\(", r"\bPCI_IRQ_ALL_TYPES\b", "driver"),
     ("IRQ affinity spread over CPUs", r"alloc_irq_vectors_affinity", r"\bPCI_IRQ_AFFINITY\b", "driver"),
     ("one interrupt handler per I/O queue", r"impl\s+irq::Handler\s+for", r"\brequest_irq\s*\(", "driver"),
     ("blk-mq tag set", r"TagSet::new\s*\(", r"\bblk_mq_alloc_tag_set\s*\(", "driver"),
     ("blk-mq per-request data", r"type\s+RequestData\s*=", r"\bcmd_size\s*=", "driver"),
     ("PRP entries and lists", r"\bprp::", r"\bdptr\.prp2\b", "driver"),
+    ("list pages from a DMA pool", r"\bDmaPool::new\s*\(", r"\bdma_pool_create\s*\(", "driver"),
     ("flush", r"Op::Flush\b", r"\bREQ_OP_FLUSH\b", "driver"),
     ("volatile write cache", r"\.write_cache\s*\(", r"\bBLK_FEAT_WRITE_CACHE\b", "driver"),
     ("FUA", r"\.is_fua\s*\(", r"\bREQ_FUA\b", "driver"),
