@@ -243,6 +243,16 @@ static int io_deallocate_command(struct cnvme_ns_queue *ns,
 	}
 	req->list = ranges;
 	req->list_dma = dma;
+	/*
+	 * The block layer merges contiguous discards into one request of
+	 * several bios even for one range: the request's range is the one to
+	 * send.
+	 */
+	if (queue_max_discard_segments(rq->q) == 1) {
+		cnvme_dsm_range(&ranges[n++], blk_rq_pos(rq) >> shift,
+				blk_rq_bytes(rq) >> ns->lba_shift);
+		goto out;
+	}
 	__rq_for_each_bio(bio, rq) {
 		/* More than the disk's limits allow. */
 		if (n == NVME_DSM_MAX_RANGES) {
@@ -252,6 +262,7 @@ static int io_deallocate_command(struct cnvme_ns_queue *ns,
 		cnvme_dsm_range(&ranges[n++], bio->bi_iter.bi_sector >> shift,
 				bio->bi_iter.bi_size >> ns->lba_shift);
 	}
+out:
 	cnvme_cmd_deallocate(cmd, ns->nsid, n, dma);
 	return 0;
 }

@@ -401,6 +401,7 @@ impl Controller<'_> {
                     nsid,
                     lba_shift: ns.lba_shift(),
                     deallocate_zeroes: limits.write_zeroes_unmap_sectors > 0,
+                    discard_segments: limits.discard_segments,
                     io: io.clone(),
                 },
                 GFP_KERNEL,

@@ -304,6 +304,8 @@ pub(crate) struct Namespace {
     pub(crate) lba_shift: u32,
     /// Whether a write zeroes may deallocate the blocks (they then read as zeroes).
     pub(crate) deallocate_zeroes: bool,
+    /// Most ranges of one discard: the disk's `max_discard_segments`.
+    pub(crate) discard_segments: u16,
     /// The controller's I/O path.
     pub(crate) io: Arc<IoPath>,
 }
@@ -369,13 +371,13 @@ impl Operations for IoOps {
         is_last: bool,
     ) -> Result<(), (OwnedRequest<Self>, Error)> {
         let Some(bar) = q.state.bar.try_access() else {
-            return Err((rq, ENODEV));
+            return give_back(rq, ENODEV);
         };
         let dev: &device::Device<Bound> = bar.device().as_ref();
 
         let mut submission = q.submission.lock();
         if q.state.dead.load(Relaxed) {
-            return Err((rq, EIO));
+            return give_back(rq, EIO);
         }
         // CAST: the controller reports 16-bit heads.
         let head = q.sq_head.load(Relaxed) as u16;
@@ -388,7 +390,7 @@ impl Operations for IoOps {
             Op::WriteZeroes => {
                 let (slba, nlb) = match rw_range(&ns, &rq) {
                     Ok(range) => range,
-                    Err(e) => return Err((rq, e)),
+                    Err(e) => return give_back(rq, e),
                 };
                 let deallocate = ns.deallocate_zeroes && !rq.is_nounmap();
                 let cmd = Command::write_zeroes(ns.nsid, slba, nlb, deallocate);
@@ -396,7 +398,7 @@ impl Operations for IoOps {
             }
             Op::Discard => {
                 let mut rq = MappedRequest::from(rq);
-                match q.deallocate(&mut submission, &ns, &mut rq) {
+                match q.deallocate(&mut submission, &ns, &mut rq, dev) {
                     Ok(cmd) => (cmd, rq),
                     Err(e) => return refuse(rq, dev, e),
                 }
@@ -404,15 +406,15 @@ impl Operations for IoOps {
             Op::Read | Op::Write => {
                 let range = match rw_range(&ns, &rq) {
                     Ok(range) => range,
-                    Err(e) => return Err((rq, e)),
+                    Err(e) => return give_back(rq, e),
                 };
                 let (mut rq, n) = map_data(rq, &mut submission.segs, dev)?;
-                match q.prps(&mut submission, n, q.state.page, &mut rq) {
+                match q.prps(&mut submission, n, q.state.page, &mut rq, dev) {
                     Ok(prps) => (rw_command(&ns, &rq, range, prps), rq),
                     Err(e) => return refuse(rq, dev, e),
                 }
             }
-            _ => return Err((rq, EOPNOTSUPP)),
+            _ => return give_back(rq, EOPNOTSUPP),
         };
         // From here on the request is the table's; the completion path can take it back as
         // soon as the controller sees the command.
@@ -523,15 +525,19 @@ fn refuse(
     err: Error,
 ) -> Result<(), (OwnedRequest<IoOps>, Error)> {
     match release(rq, dev) {
-        Ok(mut rq) => {
-            // blk-mq tries again later after these, and ends the request after the others.
-            if err != EBUSY && err != ENOMEM {
-                forget_retries(&mut rq);
-            }
-            Err((rq, err))
-        }
+        Ok(rq) => give_back(rq, err),
         Err(_) => Ok(()),
     }
+}
+
+/// Hands a request that `queue_rq` did not queue back to blk-mq with `err`. blk-mq tries it
+/// again later after `EBUSY` and `ENOMEM`, and ends it after the others: then its retry count
+/// is reset too.
+fn give_back(mut rq: OwnedRequest<IoOps>, err: Error) -> Result<(), (OwnedRequest<IoOps>, Error)> {
+    if err != EBUSY && err != ENOMEM {
+        forget_retries(&mut rq);
+    }
+    Err((rq, err))
 }
 
 /// Takes back what the controller may read of a request that it completed, that was
@@ -574,6 +580,7 @@ impl IoQueue {
         n: usize,
         page: PageSize,
         rq: &mut MappedRequest<IoOps>,
+        dev: &device::Device<Bound>,
     ) -> Result<(u64, u64)> {
         let Submission {
             prp_scratch, segs, ..
@@ -593,7 +600,7 @@ impl IoQueue {
         if prp.list_pages == 0 {
             return Ok((prp.prp1, prp.prp2));
         }
-        let mut list = self.state.list_pages.alloc(GFP_ATOMIC)?;
+        let mut list = self.state.list_pages.alloc(dev, GFP_ATOMIC)?;
         // The entries after PRP1, all in the one list page.
         list.write(0, prp_scratch.get(..prp.entries - 1).ok_or(EINVAL)?)?;
         let prp2 = list.dma_address();
@@ -617,18 +624,29 @@ impl IoQueue {
         submission: &mut Submission,
         ns: &Namespace,
         rq: &mut MappedRequest<IoOps>,
+        dev: &device::Device<Bound>,
     ) -> Result<Command> {
         let scratch = &mut submission.prp_scratch;
         let mut ranges = 0;
-        for (sector, bytes) in rq.bio_ranges() {
+        let mut add = |sector: u64, bytes: u32| -> Result {
             let slot = scratch.get_mut(2 * ranges..2 * ranges + 2).ok_or(EINVAL)?;
             slot.copy_from_slice(&dsm_range(
                 sector >> (ns.lba_shift - 9),
                 bytes >> ns.lba_shift,
             ));
             ranges += 1;
+            Ok(())
+        };
+        if ns.discard_segments == 1 {
+            // The block layer merges contiguous discards into one request of several bios even
+            // for one range: the request's range is the one to send.
+            add(rq.sector(), rq.bytes())?;
+        } else {
+            for (sector, bytes) in rq.bio_ranges() {
+                add(sector, bytes)?;
+            }
         }
-        let mut page = self.state.list_pages.alloc(GFP_ATOMIC)?;
+        let mut page = self.state.list_pages.alloc(dev, GFP_ATOMIC)?;
         page.write(0, scratch.get(..2 * ranges).ok_or(EINVAL)?)?;
         let cmd = Command::deallocate(ns.nsid, ranges, page.dma_address())?;
         rq.owner_data().list_page = Some(page);
