@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench import vm
 from workbench.compile_fail import compile_fail
-from workbench.guest_tests import (DEBUG_TESTS, SWIOTLB_CMDLINE, guest_tests, swiotlb_tests,
+from workbench.guest_tests import (DEBUG_TESTS, SWIOTLB_CMDLINE, TRACE_EVENTS, guest_tests, swiotlb_tests,
                                    variant_controllers, variant_tests)
 from workbench.lint import lint_gates
 from workbench.testrun import Report, boot
@@ -50,7 +50,7 @@ def main():
     # guest tests is selected.
     tests = guest_tests(args.build, args.verify_size)
     if selected(tests):
-        boot(rep, args.build, args.run_dir, tests, args.only)
+        boot(rep, args.build, args.run_dir, tests, args.only, trace=TRACE_EVENTS)
     # A second boot of the same kernel in which every DMA mapping bounces (its
     # KUnit suites are those of the first boot, not counted again).
     bounced = selected(swiotlb_tests(args.build))

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers for the guest test scripts: find controllers, bind drivers, find disks.
 # Controller i sits behind the root port at slot 0x10+i of pcie.0 (tools/workbench/vm.py).
 
@@ -90,13 +91,29 @@ unbind() {
 # kmsg_mark TEXT: write a unique marker line to the kernel log and print it;
 # kmsg_since MARK then prints the raw log (dmesg -r, "<prio>" prefixes) from it on.
 kmsg_mark() {
-	local mark="rnvme-guest: mark $$ $(date +%s.%N) $*"
+	local mark
+	mark="rnvme-guest: mark $$ $(date +%s.%N) $*"
 	echo "$mark" >/dev/kmsg
 	echo "$mark"
 }
 
 kmsg_since() {
 	dmesg -r | awk -v m="$1" 'found || index($0, m) { found = 1; print }'
+}
+
+# trace_mark FILE: the number of lines of QEMU's trace FILE (a name in the
+# run folder, tools/workbench/testrun.py: trace_args) so far; trace_since
+# FILE MARK then prints the lines written after them. QEMU writes each line
+# as its event fires, so the lines between a mark taken before a job and the
+# end of the file after it are what the controllers saw of the job.
+trace_mark() {
+	local f=$RNVME_RUN/$1
+	[ -r "$f" ] || fail "no QEMU trace $f (the boot traces no event)"
+	wc -l <"$f"
+}
+
+trace_since() {
+	tail -n "+$(($2 + 1))" "$RNVME_RUN/$1"
 }
 
 # kmsg_problems: the lines of a log (stdin) that show a kernel warning, bug or

@@ -57,6 +57,18 @@ def guest_tests(build, verify_size):
     return tests
 
 
+# QEMU's trace events of the first boot (testrun.trace_args), read by the
+# guest tests: Flush commands per namespace, Deallocate ranges, Doorbell
+# Buffer Config commands.
+TRACE_EVENTS = ("pci_nvme_flush_ns", "pci_nvme_dsm_deallocate", "pci_nvme_dbbuf_config")
+
+
+def io_drivers(build):
+    """Upstream nvme, then each of our drivers that serve I/O this build has."""
+    return ["nvme"] + [drv for drv in IO_DRIVERS
+                       if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
+
+
 # The kernel command line of the boot that runs swiotlb_tests: every DMA
 # mapping bounces through the software IO TLB, so a mapping that is not
 # unmapped, or unmapped the wrong way, loses the data of a read.
@@ -119,8 +131,7 @@ def variant_controllers(build):
 
 def variant_drivers(build):
     """Upstream nvme, then each of our drivers this build has."""
-    return ["nvme"] + [drv for drv in IO_DRIVERS
-                       if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko"))]
+    return io_drivers(build)
 
 
 def variant_tests(build, verify_size="16M"):

@@ -11,6 +11,9 @@ from .kunit_results import parse_kunit
 # Exit status of a guest test that skips itself (tests/guest/lib.sh: skip).
 SKIP_RC = 77
 
+# The file of the run folder that QEMU's trace events of a boot go to.
+TRACE_FILE = "qemu-trace.log"
+
 
 class Report:
     def __init__(self):
@@ -33,26 +36,54 @@ class Report:
         print(f"SKIP {name}: {why}", flush=True)
 
 
+# Controller 4 of the test boots, whose only namespace has this identifier,
+# which no other controller of the boot has: QEMU's trace lines name the
+# namespace, not the controller (tests/guest/flush-fua.sh).
+FLUSH_CTRL = 4
+FLUSH_NSID = 5
+
+
 def default_controllers():
     """The controllers of the test boots: 0, 1 for bring-up and the upstream
     driver's verify job; 2, 3 identical small ones for the I/O tests over
-    whole namespaces."""
+    whole namespaces; FLUSH_CTRL, of one namespace FLUSH_NSID, for the flush
+    tests."""
     ctrls = [vm.Controller(backend="file", size=256 << 20) for _ in range(2)]
     ctrls += [vm.Controller(backend="file", size=64 << 20) for _ in range(2)]
+    ctrls.append(vm.Controller(namespaces=[vm.Namespace(nsid=FLUSH_NSID, size=64 << 20)]))
+    assert len(ctrls) == FLUSH_CTRL + 1
     return ctrls
 
 
-def boot(rep, build, run_dir, tests, only=None, prefix="", cmdline="", kunit=True, controllers=None):
+def trace_args(run_dir, events):
+    """QEMU arguments that trace `events` (names of `qemu-system-x86_64 -trace
+    help`) into TRACE_FILE in the run folder, which the guest reads over the
+    "rnvme" share as $RNVME_RUN/TRACE_FILE (tests/guest/lib.sh: trace_count)."""
+    if not events:
+        return []
+    # QEMU's "log" trace backend writes to the log file of -D (-trace's
+    # file= is for the "simple" backend), which it creates at start-up and
+    # flushes after every line.
+    args = ["-D", str(run_dir / TRACE_FILE)]
+    for e in events:
+        args += ["-trace", f"enable={e}"]
+    return args
+
+
+def boot(rep, build, run_dir, tests, only=None, prefix="", cmdline="", kunit=True, controllers=None,
+         trace=(), extra_qemu_args=()):
     """Boot one guest of `build` with `controllers` (default_controllers() if
     None), and `cmdline` added to the kernel command line, and run `tests` in
     it (those whose name matches `only`), then parse its KUnit results unless
-    `kunit` is false."""
+    `kunit` is false. QEMU traces the events of `trace` into the run folder's
+    TRACE_FILE, and gets `extra_qemu_args` at the end of its command line."""
     guest = vm.Guest(build, run_dir, controllers if controllers is not None else default_controllers())
     if only:
         tests = [t for t in tests if re.search(only, t.name)]
     print(f"rnvme: booting the {prefix or 'test '}guest of {build} ({len(tests)} guest tests, "
           f"results in {run_dir})", flush=True)
-    run = guest.run(tests, extra_cmdline=cmdline)
+    run = guest.run(tests, extra_cmdline=cmdline,
+                    extra_qemu_args=trace_args(run_dir, trace) + list(extra_qemu_args))
     if not run.booted:
         why = "timed out" if run.timed_out else f"QEMU exited {run.qemu_rc}"
         console = run.run_dir / "console.log"

@@ -183,15 +183,18 @@ class Guest:
                 with open(img, "wb") as f:
                     f.truncate(size)
                 self.images.append(img)
-                args += ["-blockdev", f"driver=file,node-name=f{i}{sfx},filename={img}"]
+                # discard=unmap on every node: a Deallocate punches a hole
+                # in the image, which then reads zeroes, as DLFEAT says.
+                args += ["-blockdev", f"driver=file,node-name=f{i}{sfx},filename={img},discard=unmap"]
                 image = f"f{i}{sfx}"
                 if ns.errors:
                     rules = "".join(f",inject-error.{k}.event={event},inject-error.{k}.sector={sector},"
                                     f"inject-error.{k}.once={'on' if once else 'off'},inject-error.{k}.errno=5"
                                     for k, (event, sector, once) in enumerate(ns.errors))
-                    args += ["-blockdev", f"driver=blkdebug,node-name=dbg{i}{sfx},image={image}{rules}"]
+                    args += ["-blockdev", f"driver=blkdebug,node-name=dbg{i}{sfx},image={image},"
+                             f"discard=unmap{rules}"]
                     image = f"dbg{i}{sfx}"
-                args += ["-blockdev", f"driver=raw,node-name=blk{i}{sfx},file={image}"]
+                args += ["-blockdev", f"driver=raw,node-name=blk{i}{sfx},file={image},discard=unmap"]
             nss += ["-device", f"nvme-ns,drive=blk{i}{sfx},nsid={ns.nsid},bus=nvme{i},"
                     f"logical_block_size={ns.lba_size},physical_block_size={ns.lba_size}"
                     + (f",ms={ns.ms}" if ns.ms else "")]
