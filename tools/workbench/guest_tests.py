@@ -3,6 +3,7 @@
 driver, and which of them also run on the debug kernel."""
 
 from . import vm
+from .testrun import FLUSH_CTRL, FLUSH_NSID, TRACE_FILE
 
 # Our drivers that serve I/O: every I/O test runs against both.
 IO_DRIVERS = ("rnvme", "cnvme")
@@ -44,6 +45,11 @@ def guest_tests(build, verify_size):
     for drv in IO_DRIVERS:
         if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             tests.append(vm.Test(f"params-{drv}", ["tests/guest/params.sh", drv, "2"], 300))
+    # Flushes and FUA on controller FLUSH_CTRL, counted by the disk and by
+    # QEMU's trace. Upstream nvme first, the control, then each of our drivers.
+    for drv in io_drivers(build):
+        tests.append(vm.Test(f"flush-fua-{drv}", ["tests/guest/flush-fua.sh", drv, str(FLUSH_CTRL),
+                                                  str(FLUSH_NSID), TRACE_FILE], 300))
     # On a kernel with kmemleak (the debug variant), a leak scan after all that.
     kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the
