@@ -46,10 +46,14 @@ def guest_tests(build, verify_size):
         if list((build / "modroot/lib/modules").glob(f"*/kernel/drivers/block/{drv}/{drv}.ko")):
             tests.append(vm.Test(f"params-{drv}", ["tests/guest/params.sh", drv, "2"], 300))
     # Flushes and FUA on controller FLUSH_CTRL, counted by the disk and by
-    # QEMU's trace. Upstream nvme first, the control, then each of our drivers.
+    # QEMU's trace; discard and write zeroes on controller 2 (3 for upstream).
+    # Upstream nvme first, the control, then each of our drivers.
     for drv in io_drivers(build):
         tests.append(vm.Test(f"flush-fua-{drv}", ["tests/guest/flush-fua.sh", drv, str(FLUSH_CTRL),
                                                   str(FLUSH_NSID), TRACE_FILE], 300))
+    for drv in io_drivers(build):
+        tests.append(vm.Test(f"discard-{drv}", ["tests/guest/discard.sh", drv, "3" if drv == "nvme" else "2",
+                                                TRACE_FILE], 300))
     # On a kernel with kmemleak (the debug variant), a leak scan after all that.
     kmemleak = "CONFIG_DEBUG_KMEMLEAK=y" in (build / ".config").read_text()
     # The same definitions against upstream nvme, for reference: it polls the
