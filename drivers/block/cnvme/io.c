@@ -166,6 +166,24 @@ out:
 }
 
 /*
+ * Stores the first block of a Read, Write or Write Zeroes request @rq in
+ * @slba and its number of blocks minus one in @nlb. Returns -EINVAL for a
+ * size that is not whole blocks or that one command cannot carry.
+ */
+static int io_rq_range(const struct cnvme_ns_queue *ns, struct request *rq,
+		       u64 *slba, u16 *nlb)
+{
+	u32 bytes = blk_rq_bytes(rq);
+
+	if (!bytes || bytes & ((1U << ns->lba_shift) - 1) ||
+	    (bytes >> ns->lba_shift) - 1 > U16_MAX)
+		return -EINVAL;
+	*nlb = (bytes >> ns->lba_shift) - 1;
+	*slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
+	return 0;
+}
+
+/*
  * Maps the data of @rq and builds its Read or Write command. Called with
  * @q->sq_lock held.
  */
@@ -174,18 +192,14 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 {
 	struct cnvme_rq *req = blk_mq_rq_to_pdu(rq);
 	struct device *dev = ns->io->dev;
-	u32 bytes = blk_rq_bytes(rq);
-	u64 slba, nlb, prp1, prp2;
+	u64 slba, prp1, prp2;
 	int mapped, ret;
+	u16 nlb;
 	bool fua;
 
-	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
-		return -EINVAL;
-	nlb = (bytes >> ns->lba_shift) - 1;
-	if (nlb > U16_MAX)
-		return -EINVAL;
-	slba = blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT);
-
+	ret = io_rq_range(ns, rq, &slba, &nlb);
+	if (ret)
+		return ret;
 	mapped = io_rq_map(dev, rq, req, q->segs);
 	if (mapped < 0)
 		return mapped;
@@ -205,17 +219,15 @@ static int io_rw_command(struct cnvme_ns_queue *ns, struct cnvme_io_queue *q,
 static int io_write_zeroes_command(struct cnvme_ns_queue *ns,
 				   struct request *rq, struct nvme_command *cmd)
 {
-	u32 bytes = blk_rq_bytes(rq);
-	u64 nlb;
+	u64 slba;
+	u16 nlb;
+	int ret;
 
-	if (!bytes || bytes & ((1U << ns->lba_shift) - 1))
-		return -EINVAL;
-	nlb = (bytes >> ns->lba_shift) - 1;
-	if (nlb > U16_MAX)
-		return -EINVAL;
-	cnvme_cmd_write_zeroes(cmd, ns->nsid,
-			       blk_rq_pos(rq) >> (ns->lba_shift - SECTOR_SHIFT),
-			       nlb, ns->deallocate_zeroes &&
+	ret = io_rq_range(ns, rq, &slba, &nlb);
+	if (ret)
+		return ret;
+	cnvme_cmd_write_zeroes(cmd, ns->nsid, slba, nlb,
+			       ns->deallocate_zeroes &&
 			       !(rq->cmd_flags & REQ_NOUNMAP));
 	return 0;
 }
